@@ -1,0 +1,24 @@
+import type { Outcome } from './permit.ts'
+import type { ResolvedOptions } from './options.ts'
+
+/**
+ * Whether a thrown `error` counts: `ignoreErrors` wins, then `recordErrors` (only those count),
+ * then `isFailure`. An ignored error is neither a success nor a failure.
+ */
+export function classifyError(error: unknown, options: ResolvedOptions): Outcome {
+  for (const type of options.ignoreErrors) if (error instanceof type) return 'ignore'
+  const { recordErrors, isFailure } = options
+  if (recordErrors !== undefined && !recordErrors.some((type) => error instanceof type)) return 'ignore'
+  if (isFailure !== undefined && !isFailure(error)) return 'ignore'
+  return 'failure'
+}
+
+/** How long to stay open after the `openings`-th opening in a row, in ms (backoff and jitter). */
+export function openDuration(options: ResolvedOptions, openings: number, random: () => number): number {
+  const { backoff, recoveryTimeout } = options
+  if (backoff === undefined) return recoveryTimeout
+  const grown = recoveryTimeout * backoff.multiplier ** Math.max(0, openings - 1)
+  const capped = Math.min(grown, backoff.maxRecoveryTimeout)
+  const spread = capped * backoff.jitter * (2 * random() - 1)
+  return Math.max(1, Math.round(capped + spread))
+}

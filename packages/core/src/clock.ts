@@ -1,0 +1,25 @@
+/**
+ * The only source of time in Tripswitch. Inject one to move time in tests instead of sleeping.
+ * `now()` returns milliseconds; only differences between readings matter.
+ */
+export interface Clock {
+  /** Current time in milliseconds. */
+  now(): number
+  /**
+   * Schedules `callback` after `ms` milliseconds; used only for per-call timeouts.
+   * Defaults to the global `setTimeout` when absent.
+   */
+  setTimeout?(callback: () => void, ms: number): unknown
+  /** Cancels a handle returned by {@link Clock.setTimeout}. Defaults to the global `clearTimeout`. */
+  clearTimeout?(handle: unknown): void
+}
+
+/**
+ * The wall clock. Each member is a closure over the global rather than a reference to it, so
+ * that test fakes installed after this module loaded are still seen.
+ */
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+}

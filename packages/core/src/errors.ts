@@ -1,0 +1,115 @@
+import type { CircuitState } from './state.ts'
+
+/** Stable error codes. Guards compare these, never `instanceof`, so two copies of core agree. */
+export const ErrorCode = {
+  CircuitOpen: 'ERR_CIRCUIT_OPEN',
+  CircuitTimeout: 'ERR_CIRCUIT_TIMEOUT',
+  InvalidOptions: 'ERR_CIRCUIT_OPTIONS',
+  PermitSettled: 'ERR_CIRCUIT_PERMIT_SETTLED',
+  IllegalTransition: 'ERR_CIRCUIT_TRANSITION',
+} as const
+
+/** One of the {@link ErrorCode} values. */
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
+
+/** Base class of every error Tripswitch throws; `code` is stable across versions. */
+export class TripswitchError extends Error {
+  /** Stable machine-readable code, e.g. `ERR_CIRCUIT_OPEN`. */
+  readonly code: ErrorCode
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = new.target.name
+    this.code = code
+  }
+}
+
+/**
+ * Thrown (or rejected) when a call is refused because the circuit does not admit it.
+ *
+ * Rejections are the hot path of an open circuit, and capturing a stack trace is most of the
+ * cost of an `Error` (several microseconds). The stack of a rejection only ever points into the
+ * breaker, so it is not captured: construction runs with `Error.stackTraceLimit = 0`.
+ */
+export class CircuitOpenError extends TripswitchError {
+  /** Name of the circuit that refused the call. */
+  readonly circuit: string
+  /** State of the circuit when it refused: `open`, `half_open` or `forced_open`. */
+  readonly state: CircuitState
+  /** Milliseconds until a probe will be allowed; 0 when unknown (half-open, forced open). */
+  readonly retryAfterMs: number
+
+  constructor(circuit: string, state: CircuitState, retryAfterMs: number) {
+    const limit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
+    super(ErrorCode.CircuitOpen, `Circuit "${circuit}" is ${state}`)
+    Error.stackTraceLimit = limit
+    this.circuit = circuit
+    this.state = state
+    this.retryAfterMs = retryAfterMs
+  }
+}
+
+/** The guarded call took longer than the `timeout` option; its signal was aborted. */
+export class CircuitTimeoutError extends TripswitchError {
+  /** Name of the circuit whose call timed out. */
+  readonly circuit: string
+  /** The timeout that was exceeded, in milliseconds. */
+  readonly timeout: number
+
+  constructor(circuit: string, timeout: number) {
+    super(ErrorCode.CircuitTimeout, `Call on circuit "${circuit}" timed out after ${timeout} ms`)
+    this.circuit = circuit
+    this.timeout = timeout
+  }
+}
+
+/** An option failed validation. The message names the option, the rule and the value. */
+export class InvalidOptionsError extends TripswitchError {
+  /** Dotted path of the offending option, e.g. `backoff.multiplier`. */
+  readonly option: string
+  /** The rule that was broken, e.g. `an integer >= 1`. */
+  readonly rule: string
+  /** The value that was given. */
+  readonly value: unknown
+
+  constructor(option: string, rule: string, value: unknown) {
+    super(ErrorCode.InvalidOptions, `Option "${option}" must be ${rule}, but was ${describe(value)}`)
+    this.option = option
+    this.rule = rule
+    this.value = value
+  }
+}
+
+function describe(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`
+  if (Array.isArray(value)) return `an array of ${value.length}`
+  if (value === null || typeof value !== 'object') return String(value)
+  return 'an object'
+}
+
+function hasCode(error: unknown, code: ErrorCode): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === code
+}
+
+/** True for any error thrown by Tripswitch (any copy of it). */
+export function isTripswitchError(error: unknown): error is TripswitchError {
+  const code = typeof error === 'object' && error !== null && (error as { code?: unknown }).code
+  return typeof code === 'string' && (Object.values(ErrorCode) as string[]).includes(code)
+}
+
+/** True when `error` is a {@link CircuitOpenError} from any copy of core. */
+export function isCircuitOpenError(error: unknown): error is CircuitOpenError {
+  return hasCode(error, ErrorCode.CircuitOpen)
+}
+
+/** True when `error` is a {@link CircuitTimeoutError} from any copy of core. */
+export function isCircuitTimeoutError(error: unknown): error is CircuitTimeoutError {
+  return hasCode(error, ErrorCode.CircuitTimeout)
+}
+
+/** True when `error` is an {@link InvalidOptionsError} from any copy of core. */
+export function isInvalidOptionsError(error: unknown): error is InvalidOptionsError {
+  return hasCode(error, ErrorCode.InvalidOptions)
+}

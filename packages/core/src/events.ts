@@ -1,0 +1,72 @@
+import type { CircuitState } from './state.ts'
+
+/** Payloads of the events a {@link CircuitBreaker} emits, by event name. */
+export interface CircuitBreakerEvents {
+  /** Any change of state. */
+  stateChange: { name: string; from: CircuitState; to: CircuitState }
+  /** The circuit opened (tripped, or a probe failed). `retryAfterMs`: ms until a probe. */
+  open: { name: string; retryAfterMs: number }
+  /** The circuit closed. */
+  close: { name: string }
+  /** The circuit entered half_open: probes are now allowed. */
+  halfOpen: { name: string }
+  /** A call counted as a success. `durationMs` is measured with the breaker's clock. */
+  success: { name: string; durationMs: number }
+  /** A call counted as a failure; `error` is what it threw (undefined for a detected result). */
+  failure: { name: string; error: unknown; durationMs: number }
+  /** A call was refused without running. */
+  reject: { name: string; error: unknown }
+  /** A call exceeded the `timeout` option. */
+  timeout: { name: string; timeoutMs: number }
+  /** The fallback answered in place of the call. */
+  fallback: { name: string; error: unknown }
+}
+
+/** A listener for event `K`. */
+export type Listener<T> = (payload: T) => void
+
+/** Removes the listener it was returned for; calling it twice is harmless. */
+export type Unsubscribe = () => void
+
+/**
+ * A tiny typed emitter. The listener table is created on first subscription so an unobserved
+ * breaker pays one null field. A throwing listener must not corrupt the breaker's bookkeeping,
+ * so its error is rethrown on a microtask (reported, like a DOM event listener's) instead.
+ */
+export class Emitter<Events extends object> {
+  private listeners: { [K in keyof Events]?: Array<Listener<Events[K]>> } | null = null
+
+  /** Subscribes to `event`; returns the unsubscribe function. */
+  on<K extends keyof Events>(event: K, listener: Listener<Events[K]>): Unsubscribe {
+    if (typeof listener !== 'function') throw new TypeError(`Listener for "${String(event)}" must be a function`)
+    this.listeners ??= {}
+    const list = (this.listeners[event] ??= [])
+    list.push(listener)
+    return () => {
+      const current = this.listeners?.[event]
+      const index = current ? current.indexOf(listener) : -1
+      if (current && index >= 0) this.listeners![event] = current.filter((_, i) => i !== index)
+    }
+  }
+
+  /** True when `event` has at least one listener. */
+  has<K extends keyof Events>(event: K): boolean {
+    const list = this.listeners?.[event]
+    return list !== undefined && list.length > 0
+  }
+
+  /** Calls every listener of `event` with `payload`. */
+  emit<K extends keyof Events>(event: K, payload: Events[K]): void {
+    const list = this.listeners?.[event]
+    if (list === undefined) return
+    for (const listener of list) {
+      try {
+        listener(payload)
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error
+        })
+      }
+    }
+  }
+}

@@ -1,0 +1,72 @@
+export { CircuitBreaker, type Guarded } from './circuit-breaker.ts'
+export { type Clock, systemClock } from './clock.ts'
+export { DEFAULTS, MAX_DURATION_MS } from './defaults.ts'
+export {
+  CircuitOpenError,
+  CircuitTimeoutError,
+  ErrorCode,
+  InvalidOptionsError,
+  isCircuitOpenError,
+  isCircuitTimeoutError,
+  isInvalidOptionsError,
+  isTripswitchError,
+  TripswitchError,
+} from './errors.ts'
+export type { CircuitBreakerEvents, Listener, Unsubscribe } from './events.ts'
+export {
+  type HttpDetectError,
+  type HttpOutcomeContext,
+  healthStatusCode,
+  inboundOutcome,
+  type OpenCircuitBody,
+  type OpenCircuitResponse,
+  type OutboundOptions,
+  openCircuitResponse,
+  outboundOutcome,
+  parseRetryAfter,
+  retryAfterSeconds,
+  statusOfError,
+} from './http.ts'
+export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts'
+export type {
+  BackoffOptions,
+  CircuitBreakerOptions,
+  ErrorClass,
+  ResolvedBackoff,
+  ResolvedOptions,
+  Strategy,
+} from './options.ts'
+export type { Outcome, Permit } from './permit.ts'
+export {
+  type BreakerDefaults,
+  CircuitBreakerRegistry,
+  type CircuitBreakerRegistryOptions,
+  OVERFLOW_BREAKER_NAME,
+  type RegistryEvents,
+  type RegistryHealth,
+} from './registry.ts'
+export { OPTION_NAMES, resolveOptions } from './resolve-options.ts'
+export type { CircuitSnapshot } from './snapshot.ts'
+export { CircuitState, isCircuitState } from './state.ts'
+export type {
+  Awaitable,
+  OutcomeBatch,
+  ProbeGrant,
+  ProbeRelease,
+  ProbeReleaseResult,
+  ProbeRequest,
+  RecordResult,
+  SharedState,
+  StateStore,
+  TransitionRequest,
+  WindowSpec,
+} from './store.ts'
+export {
+  type BreakerEvent,
+  type BreakerState,
+  INITIAL_STATE,
+  LEGAL_TRANSITIONS,
+  transition,
+} from './transition.ts'
+export { failureRate, shouldTrip, slowCallRate } from './trip.ts'
+export type { WindowTotals } from './window.ts'

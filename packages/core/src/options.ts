@@ -1,0 +1,116 @@
+import type { Clock } from './clock.ts'
+import type { StateStore } from './store.ts'
+
+/** How a circuit decides to open. See {@link CircuitBreakerOptions.strategy}. */
+export type Strategy = 'consecutive' | 'net' | 'window' | 'rate'
+
+/** An error class, matched with `instanceof` (subclasses included). */
+export type ErrorClass = abstract new (...args: never[]) => unknown
+
+/** Open-duration growth after repeated trips. */
+export interface BackoffOptions {
+  /** Each consecutive opening lasts this many times longer than the one before. @default 2 */
+  multiplier?: number
+  /** Upper bound of the open duration, in milliseconds. @default 300_000 */
+  maxRecoveryTimeout?: number
+  /** Random spread of the open duration, as a fraction (0.1 = ±10 %); 0 disables. @default 0.1 */
+  jitter?: number
+}
+
+/**
+ * Options of a {@link CircuitBreaker}. `undefined` always means "the default". Every field is
+ * validated at construction; a bad value throws {@link InvalidOptionsError}.
+ */
+export interface CircuitBreakerOptions {
+  /** Name of the circuit, used in errors, events, snapshots and store keys. @default a random UUID */
+  name?: string
+  /**
+   * How the circuit trips:
+   * - `consecutive`: `errorThreshold` failures in a row (a success resets the count);
+   * - `net`: failures minus successes reaches `errorThreshold` (never below 0);
+   * - `window`: `errorThreshold` failures within the last `windowMs`;
+   * - `rate`: failures / calls >= `failureRateThreshold` (or slow / calls >= `slowCallRateThreshold`)
+   *   once `minimumCalls` calls are in the window (the last `windowSize` calls, or the last `windowMs`).
+   * @default 'consecutive'
+   */
+  strategy?: Strategy
+  /** Failure count that trips `consecutive`, `net` and `window`. An integer >= 1. @default 5 */
+  errorThreshold?: number
+  /** Length of the time window for `window`, and for `rate` without `windowSize`, in ms. @default 10_000 */
+  windowMs?: number
+  /** `rate` only: a count-based window of the last N calls instead of a time window. @default undefined */
+  windowSize?: number
+  /** `rate` only: failure ratio (0 < r <= 1) that trips the circuit. @default 0.5 */
+  failureRateThreshold?: number
+  /** `rate` only: calls needed in the window before a ratio can trip. @default 10 (at most `windowSize`) */
+  minimumCalls?: number
+  /** `rate` only: a call that takes longer than this many ms counts as slow. @default undefined (off) */
+  slowCallMs?: number
+  /** `rate` only, with `slowCallMs`: slow-call ratio (0 < r <= 1) that trips the circuit. @default 1 */
+  slowCallRateThreshold?: number
+  /** Milliseconds the circuit stays open before a probe is allowed. @default 30_000 */
+  recoveryTimeout?: number
+  /** Lengthen the open duration after each failed recovery. @default undefined (fixed duration) */
+  backoff?: BackoffOptions
+  /** Probe successes needed in half_open to close. @default 1 */
+  recoveryThreshold?: number
+  /** Probes allowed at once in half_open; other calls are rejected. @default 1 */
+  halfOpenMaxCalls?: number
+  /** Milliseconds after which a call fails with `CircuitTimeoutError` and its signal aborts. @default undefined (none) */
+  timeout?: number
+  /** Classifies a resolved result: `true` means the call failed. @default undefined (results succeed) */
+  detectError?: (result: unknown) => boolean
+  /** Classifies a thrown error: `false` means it is ignored (neither success nor failure). @default every error fails */
+  isFailure?: (error: unknown) => boolean
+  /** Error classes that are never counted (subclasses too); they still reach the caller. @default [] */
+  ignoreErrors?: readonly ErrorClass[]
+  /** When given, only these error classes count as failures; others are ignored. @default undefined */
+  recordErrors?: readonly ErrorClass[]
+  /** Answers in place of a rejected, timed-out or failed call: `(error, ...args) => value`. @default undefined */
+  fallback?: (error: unknown, ...args: unknown[]) => unknown
+  /** Shortcut for `on('open', ...)`. */
+  onOpen?: (event: { name: string; retryAfterMs: number }) => void
+  /** Shortcut for `on('close', ...)`. */
+  onClose?: (event: { name: string }) => void
+  /** Shortcut for `on('halfOpen', ...)`. */
+  onHalfOpen?: (event: { name: string }) => void
+  /** Source of time. @default systemClock */
+  clock?: Clock
+  /** Shares state across breakers of the same name (and processes, with a Redis store). @default none (local) */
+  store?: StateStore
+}
+
+/** {@link BackoffOptions} with every default applied. */
+export interface ResolvedBackoff {
+  readonly multiplier: number
+  readonly maxRecoveryTimeout: number
+  readonly jitter: number
+}
+
+/** {@link CircuitBreakerOptions} after validation, with every default applied. */
+export interface ResolvedOptions {
+  readonly name: string
+  readonly strategy: Strategy
+  readonly errorThreshold: number
+  readonly windowMs: number
+  readonly windowSize: number | undefined
+  readonly failureRateThreshold: number
+  readonly minimumCalls: number
+  readonly slowCallMs: number | undefined
+  readonly slowCallRateThreshold: number
+  readonly recoveryTimeout: number
+  readonly backoff: ResolvedBackoff | undefined
+  readonly recoveryThreshold: number
+  readonly halfOpenMaxCalls: number
+  readonly timeout: number | undefined
+  readonly detectError: ((result: unknown) => boolean) | undefined
+  readonly isFailure: ((error: unknown) => boolean) | undefined
+  readonly ignoreErrors: readonly ErrorClass[]
+  readonly recordErrors: readonly ErrorClass[] | undefined
+  readonly fallback: ((error: unknown, ...args: unknown[]) => unknown) | undefined
+  readonly onOpen: ((event: { name: string; retryAfterMs: number }) => void) | undefined
+  readonly onClose: ((event: { name: string }) => void) | undefined
+  readonly onHalfOpen: ((event: { name: string }) => void) | undefined
+  readonly clock: Clock
+  readonly store: StateStore | undefined
+}

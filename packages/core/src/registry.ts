@@ -1,0 +1,172 @@
+import { CircuitBreaker } from './circuit-breaker.ts'
+import type { Clock } from './clock.ts'
+import { DEFAULTS } from './defaults.ts'
+import { InvalidOptionsError, isInvalidOptionsError } from './errors.ts'
+import { type CircuitBreakerEvents, Emitter, type Listener, type Unsubscribe } from './events.ts'
+import type { CircuitBreakerOptions } from './options.ts'
+import { resolveOptions } from './resolve-options.ts'
+import type { CircuitSnapshot } from './snapshot.ts'
+import type { StateStore } from './store.ts'
+import { nonEmptyString, objectWith, positiveInteger, rejectUnknownKeys, withoutUndefined } from './validate.ts'
+
+/** Options every breaker of a registry starts from; `name`, `store` and `clock` belong to the registry. */
+export type BreakerDefaults = Omit<CircuitBreakerOptions, 'name' | 'store' | 'clock'>
+
+/** Options of a {@link CircuitBreakerRegistry}. */
+export interface CircuitBreakerRegistryOptions {
+  /** Options applied to every breaker; per-breaker options passed to `get` win. @default {} */
+  defaults?: BreakerDefaults
+  /** Store shared by every breaker of the registry. @default none (local state) */
+  store?: StateStore
+  /** Clock of every breaker of the registry. @default systemClock */
+  clock?: Clock
+  /**
+   * Most breakers held at once. Past it, the least recently used idle closed breaker is evicted
+   * (never an open, half-open or busy one, nor one that has counted failures); when none can
+   * be, the new name shares one overflow breaker and `overflow` is emitted. @default 1_000
+   */
+  maxBreakers?: number
+}
+
+/** Events of a {@link CircuitBreakerRegistry}. */
+export interface RegistryEvents {
+  /** A transition of any breaker in the registry. */
+  stateChange: CircuitBreakerEvents['stateChange']
+  /** `name` could not get its own breaker (the registry is full) and uses the overflow breaker. */
+  overflow: { name: string; maxBreakers: number }
+  /** An idle closed breaker was dropped to make room. */
+  evict: { name: string }
+}
+
+/** The answer of {@link CircuitBreakerRegistry.health}: a readiness report. */
+export interface RegistryHealth {
+  /** `up` when no circuit is open, half-open or forced open; `degraded` otherwise. */
+  readonly status: 'up' | 'degraded'
+  /** Names of the circuits that are not closed or disabled. */
+  readonly open: string[]
+  /** Snapshot of every circuit, by name. */
+  readonly circuits: Record<string, CircuitSnapshot>
+}
+
+/** Name of the breaker shared by names that find the registry full. */
+export const OVERFLOW_BREAKER_NAME = 'tripswitch:overflow'
+
+const REGISTRY_KEYS = new Set(['defaults', 'store', 'clock', 'maxBreakers'])
+const NOT_ADMITTING = new Set(['open', 'half_open', 'forced_open'])
+
+/** Named breakers, created on first use, bounded by `maxBreakers`. */
+export class CircuitBreakerRegistry {
+  /** Most breakers held at once. */
+  readonly maxBreakers: number
+  private readonly defaults: CircuitBreakerOptions
+  // A Map iterates in insertion order; re-inserting on use keeps it least-recently-used first.
+  private readonly breakers = new Map<string, CircuitBreaker>()
+  private overflowBreaker: CircuitBreaker | null = null
+  private readonly emitter = new Emitter<RegistryEvents>()
+  private readonly forward = (event: CircuitBreakerEvents['stateChange']) => this.emitter.emit('stateChange', event)
+
+  /** @throws {InvalidOptionsError} when an option (or a default) is invalid. */
+  constructor(options: CircuitBreakerRegistryOptions = {}) {
+    objectWith([], 'an options object')(options, 'options')
+    const given = withoutUndefined(options)
+    rejectUnknownKeys(given, REGISTRY_KEYS)
+    if (given.maxBreakers !== undefined) positiveInteger(given.maxBreakers, 'maxBreakers')
+    this.maxBreakers = given.maxBreakers ?? DEFAULTS.maxBreakers
+    if (given.defaults !== undefined) objectWith([], 'an options object')(given.defaults, 'defaults')
+    this.defaults = { ...given.defaults, store: given.store, clock: given.clock }
+    prefixErrors('defaults.', () => resolveOptions(this.defaults))
+  }
+
+  /** The breaker called `name`, created from the defaults and `options` on first use. */
+  get(name: string, options?: BreakerDefaults): CircuitBreaker {
+    nonEmptyString(name, 'name')
+    const existing = this.breakers.get(name)
+    if (existing !== undefined) {
+      this.breakers.delete(name)
+      this.breakers.set(name, existing)
+      return existing
+    }
+    if (this.breakers.size >= this.maxBreakers && !this.evictOne()) return this.overflow(name)
+    const breaker = new CircuitBreaker({ ...this.defaults, ...options, name })
+    this.breakers.set(name, breaker)
+    if (this.emitter.has('stateChange')) breaker.on('stateChange', this.forward)
+    return breaker
+  }
+
+  /** True when a breaker called `name` is held. */
+  has(name: string): boolean {
+    return this.breakers.has(name)
+  }
+
+  /** Drops the breaker called `name`; returns whether there was one. */
+  delete(name: string): boolean {
+    const breaker = this.breakers.get(name)
+    breaker?.dispose()
+    return this.breakers.delete(name)
+  }
+
+  /** Number of breakers held (the overflow breaker excluded). */
+  get size(): number {
+    return this.breakers.size
+  }
+
+  /** Every breaker held, least recently used first. */
+  list(): CircuitBreaker[] {
+    return [...this.breakers.values()]
+  }
+
+  /** The breakers that currently refuse ordinary calls (open, half-open, forced open). */
+  listOpen(): CircuitBreaker[] {
+    return this.list().filter((b) => NOT_ADMITTING.has(b.state))
+  }
+
+  /** Snapshot of every breaker, by name. */
+  snapshot(): Record<string, CircuitSnapshot> {
+    const out: Record<string, CircuitSnapshot> = {}
+    for (const [name, breaker] of this.breakers) out[name] = breaker.snapshot()
+    return out
+  }
+
+  /** A readiness report: `degraded` while any circuit refuses calls. */
+  health(): RegistryHealth {
+    const open = this.listOpen().map((b) => b.name)
+    return { status: open.length === 0 ? 'up' : 'degraded', open, circuits: this.snapshot() }
+  }
+
+  /** Subscribes to a registry event; returns the unsubscribe function. */
+  on<K extends keyof RegistryEvents>(event: K, listener: Listener<RegistryEvents[K]>): Unsubscribe {
+    if (event === 'stateChange' && !this.emitter.has('stateChange')) {
+      for (const breaker of this.breakers.values()) breaker.on('stateChange', this.forward)
+      this.overflowBreaker?.on('stateChange', this.forward)
+    }
+    return this.emitter.on(event, listener)
+  }
+
+  private evictOne(): boolean {
+    for (const [name, breaker] of this.breakers) {
+      if (!breaker.idle) continue
+      this.delete(name)
+      this.emitter.emit('evict', { name })
+      return true
+    }
+    return false
+  }
+
+  private overflow(name: string): CircuitBreaker {
+    if (this.overflowBreaker === null) {
+      this.overflowBreaker = new CircuitBreaker({ ...this.defaults, name: OVERFLOW_BREAKER_NAME })
+      if (this.emitter.has('stateChange')) this.overflowBreaker.on('stateChange', this.forward)
+    }
+    this.emitter.emit('overflow', { name, maxBreakers: this.maxBreakers })
+    return this.overflowBreaker
+  }
+}
+
+function prefixErrors(prefix: string, run: () => unknown): void {
+  try {
+    run()
+  } catch (error) {
+    if (isInvalidOptionsError(error)) throw new InvalidOptionsError(`${prefix}${error.option}`, error.rule, error.value)
+    throw error
+  }
+}

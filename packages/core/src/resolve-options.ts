@@ -1,0 +1,150 @@
+import { type Clock, systemClock } from './clock.ts'
+import { DEFAULTS } from './defaults.ts'
+import { InvalidOptionsError } from './errors.ts'
+import type {
+  BackoffOptions,
+  CircuitBreakerOptions,
+  ResolvedBackoff,
+  ResolvedOptions,
+  Strategy,
+} from './options.ts'
+import { STORE_METHODS } from './store.ts'
+import {
+  type Check,
+  duration,
+  errorClasses,
+  factor,
+  fraction,
+  func,
+  nonEmptyString,
+  objectWith,
+  oneOf,
+  positiveInteger,
+  ratio,
+  rejectUnknownKeys,
+  withoutUndefined,
+} from './validate.ts'
+
+type Key = keyof CircuitBreakerOptions
+
+const STRATEGIES: readonly Strategy[] = ['consecutive', 'net', 'window', 'rate']
+
+const backoffCheck: Check = (value, path) => {
+  objectWith([], 'an object { multiplier?, maxRecoveryTimeout?, jitter? }')(value, path)
+  const backoff = withoutUndefined(value as BackoffOptions)
+  rejectUnknownKeys(backoff, new Set(['multiplier', 'maxRecoveryTimeout', 'jitter']), `${path}.`)
+  if (backoff.multiplier !== undefined) factor(backoff.multiplier, `${path}.multiplier`)
+  if (backoff.maxRecoveryTimeout !== undefined)
+    duration(backoff.maxRecoveryTimeout, `${path}.maxRecoveryTimeout`)
+  if (backoff.jitter !== undefined) fraction(backoff.jitter, `${path}.jitter`)
+}
+
+/** The check of every option, and the strategies it belongs to (undefined = all). */
+const SCHEMA: { readonly [K in Key]-?: { check: Check; only?: readonly Strategy[] } } = {
+  name: { check: nonEmptyString },
+  strategy: { check: oneOf(STRATEGIES) },
+  errorThreshold: { check: positiveInteger, only: ['consecutive', 'net', 'window'] },
+  windowMs: { check: duration, only: ['window', 'rate'] },
+  windowSize: { check: positiveInteger, only: ['rate'] },
+  failureRateThreshold: { check: ratio, only: ['rate'] },
+  minimumCalls: { check: positiveInteger, only: ['rate'] },
+  slowCallMs: { check: duration, only: ['rate'] },
+  slowCallRateThreshold: { check: ratio, only: ['rate'] },
+  recoveryTimeout: { check: duration },
+  backoff: { check: backoffCheck },
+  recoveryThreshold: { check: positiveInteger },
+  halfOpenMaxCalls: { check: positiveInteger },
+  timeout: { check: duration },
+  detectError: { check: func },
+  isFailure: { check: func },
+  ignoreErrors: { check: errorClasses(false) },
+  recordErrors: { check: errorClasses(true) },
+  fallback: { check: func },
+  onOpen: { check: func },
+  onClose: { check: func },
+  onHalfOpen: { check: func },
+  clock: { check: objectWith(['now'], 'an object with a now() method') },
+  store: { check: objectWith(STORE_METHODS, `a StateStore (with ${STORE_METHODS.join(', ')})`) },
+}
+
+/** Names of every option a {@link CircuitBreaker} accepts. */
+export const OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys(SCHEMA))
+
+/**
+ * Validates `input` and applies defaults: the only place that knows them. Throws
+ * {@link InvalidOptionsError} for a wrong type, NaN, Infinity, a negative or non-integer count,
+ * a zero where zero means nothing, an unknown key, an option of another strategy, or a
+ * contradiction between options.
+ */
+export function resolveOptions(input: CircuitBreakerOptions = {}): ResolvedOptions {
+  objectWith([], 'an options object')(input, 'options')
+  const given = withoutUndefined(input)
+  rejectUnknownKeys(given, OPTION_NAMES)
+  if (given.strategy !== undefined) SCHEMA.strategy.check(given.strategy, 'strategy')
+  const strategy = given.strategy ?? DEFAULTS.strategy
+  for (const key of Object.keys(given) as Key[]) {
+    const entry = SCHEMA[key]
+    entry.check(given[key], key)
+    if (entry.only && !entry.only.includes(strategy)) {
+      const rule = `used only with strategy ${entry.only.map((s) => `'${s}'`).join(' or ')}, not '${strategy}'`
+      throw new InvalidOptionsError(key, rule, given[key])
+    }
+  }
+  checkContradictions(given)
+  return build(given, strategy)
+}
+
+function checkContradictions(given: CircuitBreakerOptions): void {
+  const { windowSize, windowMs, minimumCalls, slowCallMs, slowCallRateThreshold } = given
+  if (windowSize !== undefined && windowMs !== undefined)
+    throw new InvalidOptionsError('windowSize', 'not combined with windowMs (pick a count or a time window)', windowSize)
+  if (windowSize !== undefined && minimumCalls !== undefined && minimumCalls > windowSize)
+    throw new InvalidOptionsError('minimumCalls', `<= windowSize (${windowSize})`, minimumCalls)
+  if (slowCallRateThreshold !== undefined && slowCallMs === undefined)
+    throw new InvalidOptionsError('slowCallRateThreshold', 'set together with slowCallMs', slowCallRateThreshold)
+  const recovery = given.recoveryTimeout ?? DEFAULTS.recoveryTimeout
+  const max = given.backoff?.maxRecoveryTimeout
+  if (max !== undefined && max < recovery)
+    throw new InvalidOptionsError('backoff.maxRecoveryTimeout', `>= recoveryTimeout (${recovery})`, max)
+}
+
+function build(given: CircuitBreakerOptions, strategy: Strategy): ResolvedOptions {
+  const windowSize = given.windowSize
+  const defaultMinimum = Math.min(DEFAULTS.minimumCalls, windowSize ?? Number.POSITIVE_INFINITY)
+  return Object.freeze({
+    name: given.name ?? globalThis.crypto.randomUUID(),
+    strategy,
+    errorThreshold: given.errorThreshold ?? DEFAULTS.errorThreshold,
+    windowMs: given.windowMs ?? DEFAULTS.windowMs,
+    windowSize,
+    failureRateThreshold: given.failureRateThreshold ?? DEFAULTS.failureRateThreshold,
+    minimumCalls: given.minimumCalls ?? defaultMinimum,
+    slowCallMs: given.slowCallMs,
+    slowCallRateThreshold: given.slowCallRateThreshold ?? DEFAULTS.slowCallRateThreshold,
+    recoveryTimeout: given.recoveryTimeout ?? DEFAULTS.recoveryTimeout,
+    backoff: given.backoff === undefined ? undefined : resolveBackoff(given.backoff, given.recoveryTimeout),
+    recoveryThreshold: given.recoveryThreshold ?? DEFAULTS.recoveryThreshold,
+    halfOpenMaxCalls: given.halfOpenMaxCalls ?? DEFAULTS.halfOpenMaxCalls,
+    timeout: given.timeout,
+    detectError: given.detectError,
+    isFailure: given.isFailure,
+    ignoreErrors: given.ignoreErrors ?? [],
+    recordErrors: given.recordErrors,
+    fallback: given.fallback,
+    onOpen: given.onOpen,
+    onClose: given.onClose,
+    onHalfOpen: given.onHalfOpen,
+    clock: given.clock ?? (systemClock as Clock),
+    store: given.store,
+  })
+}
+
+function resolveBackoff(backoff: BackoffOptions, recoveryTimeout: number | undefined): ResolvedBackoff {
+  const recovery = recoveryTimeout ?? DEFAULTS.recoveryTimeout
+  return Object.freeze({
+    multiplier: backoff.multiplier ?? DEFAULTS.backoffMultiplier,
+    // The default cap never undercuts a long recovery timeout the user chose.
+    maxRecoveryTimeout: backoff.maxRecoveryTimeout ?? Math.max(DEFAULTS.backoffMaxRecoveryTimeout, recovery),
+    jitter: backoff.jitter ?? DEFAULTS.backoffJitter,
+  })
+}

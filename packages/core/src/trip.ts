@@ -1,0 +1,35 @@
+import type { ResolvedOptions } from './options.ts'
+import type { WindowTotals } from './window.ts'
+
+/**
+ * The trip rule: whether `totals` should open a closed circuit under `options`. Pure, so it
+ * decides the same way over a local window and over counts aggregated by a shared store.
+ */
+export function shouldTrip(totals: WindowTotals, options: ResolvedOptions): boolean {
+  switch (options.strategy) {
+    case 'consecutive':
+      return totals.consecutiveFailures >= options.errorThreshold
+    case 'net':
+      return totals.netFailures >= options.errorThreshold
+    case 'window':
+      return totals.failures >= options.errorThreshold
+    case 'rate':
+      return rateExceeded(totals, options)
+  }
+}
+
+function rateExceeded(totals: WindowTotals, options: ResolvedOptions): boolean {
+  if (totals.calls === 0 || totals.calls < options.minimumCalls) return false
+  if (totals.failures / totals.calls >= options.failureRateThreshold) return true
+  return options.slowCallMs !== undefined && totals.slowCalls / totals.calls >= options.slowCallRateThreshold
+}
+
+/** Failure ratio of `totals` (0 when there were no calls). */
+export function failureRate(totals: WindowTotals): number {
+  return totals.calls === 0 ? 0 : totals.failures / totals.calls
+}
+
+/** Slow-call ratio of `totals` (0 when there were no calls). */
+export function slowCallRate(totals: WindowTotals): number {
+  return totals.calls === 0 ? 0 : totals.slowCalls / totals.calls
+}

@@ -1,0 +1,85 @@
+import { MAX_DURATION_MS } from './defaults.ts'
+import { InvalidOptionsError } from './errors.ts'
+
+/** A check of one option value; throws {@link InvalidOptionsError} naming `path`. */
+export type Check = (value: unknown, path: string) => void
+
+function rule(test: (value: unknown) => boolean, description: string): Check {
+  return (value, path) => {
+    if (!test(value)) throw new InvalidOptionsError(path, description, value)
+  }
+}
+
+const isNumber = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v)
+
+/** An integer count >= 1. */
+export const positiveInteger: Check = rule(
+  (v) => Number.isSafeInteger(v) && (v as number) >= 1,
+  'an integer >= 1',
+)
+
+/** A whole number of milliseconds a timer can honour. */
+export const duration: Check = rule(
+  (v) => Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_DURATION_MS,
+  `an integer number of milliseconds from 1 to ${MAX_DURATION_MS}`,
+)
+
+/** A ratio in (0, 1]. */
+export const ratio: Check = rule((v) => isNumber(v) && v > 0 && v <= 1, 'a number > 0 and <= 1')
+
+/** A fraction in [0, 1]. */
+export const fraction: Check = rule((v) => isNumber(v) && v >= 0 && v <= 1, 'a number from 0 to 1')
+
+/** A finite number >= 1. */
+export const factor: Check = rule((v) => isNumber(v) && v >= 1, 'a finite number >= 1')
+
+/** A function. */
+export const func: Check = rule((v) => typeof v === 'function', 'a function')
+
+/** A non-empty string of at most 256 characters. */
+export const nonEmptyString: Check = rule(
+  (v) => typeof v === 'string' && v.length > 0 && v.length <= 256,
+  'a non-empty string of at most 256 characters',
+)
+
+/** One of `values`. */
+export function oneOf(values: readonly string[]): Check {
+  return rule((v) => typeof v === 'string' && values.includes(v), `one of ${values.map((v) => `'${v}'`).join(', ')}`)
+}
+
+/** An array of classes (constructor functions); `nonEmpty` rejects `[]`. */
+export function errorClasses(nonEmpty: boolean): Check {
+  const description = nonEmpty ? 'a non-empty array of error classes' : 'an array of error classes'
+  return rule(
+    (v) => Array.isArray(v) && (!nonEmpty || v.length > 0) && v.every((c) => typeof c === 'function'),
+    description,
+  )
+}
+
+/** An object (not null, not an array) whose listed members are functions. */
+export function objectWith(methods: readonly string[], description: string): Check {
+  return rule((v) => {
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
+    const record = v as Record<string, unknown>
+    return methods.every((m) => typeof record[m] === 'function')
+  }, description)
+}
+
+/** Rejects keys of `input` that are not in `known`. */
+export function rejectUnknownKeys(input: object, known: ReadonlySet<string>, prefix = ''): void {
+  for (const key of Object.keys(input)) {
+    if (!known.has(key)) {
+      const value = (input as Record<string, unknown>)[key]
+      throw new InvalidOptionsError(`${prefix}${key}`, 'a known option (check the spelling)', value)
+    }
+  }
+}
+
+/** Copies `input` without its `undefined` members: `undefined` means "use the default". */
+export function withoutUndefined<T extends object>(input: T): Partial<T> {
+  const out: Partial<T> = {}
+  for (const key of Object.keys(input) as Array<keyof T>) {
+    if (input[key] !== undefined) out[key] = input[key]
+  }
+  return out
+}
