@@ -1,0 +1,2 @@
+export { FakeClock } from './fake-clock.ts'
+export { type ContractTestApi, describeStoreContract, type StoreFixture } from './store-contract.ts'
