@@ -1,0 +1,53 @@
+import { execFileSync } from 'node:child_process'
+import { readdirSync, readFileSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { join, resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { publint } from 'publint'
+import { beforeAll, describe, expect, it } from 'vitest'
+
+// What users install: every published package must build to ESM + CJS with declarations, pass
+// publint and "are the types wrong", and load from its dist by both `import` and `require`.
+const root = resolve(import.meta.dirname, '..')
+const packages = readdirSync(join(root, 'packages'))
+  .map((dir) => join(root, 'packages', dir))
+  .filter((dir) => {
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { private?: boolean }
+    return manifest.private !== true
+  })
+
+const run = (cmd: string, args: string[], cwd: string) =>
+  execFileSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' } })
+
+beforeAll(() => {
+  run('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], root)
+}, 180_000)
+
+describe.each(packages.map((dir) => [dir.split('/').at(-1)!, dir]))('package %s', (_name, dir) => {
+  const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+    name: string
+    exports: Record<string, unknown>
+  }
+
+  it('is publint clean (strict)', async () => {
+    const { messages } = await publint({ pkgDir: dir, strict: true, pack: 'npm' })
+    expect(messages).toEqual([])
+  }, 60_000)
+
+  it('has no type resolution problems (attw, node16 and bundler)', () => {
+    const report = JSON.parse(
+      run('npx', ['attw', '--pack', '--profile', 'node16', '--format', 'json', '--no-emoji'], dir).trim() || '{}',
+    ) as { problems?: unknown[] }
+    expect(report.problems ?? []).toEqual([])
+  }, 60_000)
+
+  it('loads from dist by import and by require with the same exports', async () => {
+    const esm = (await import(pathToFileURL(join(dir, 'dist/index.mjs')).href)) as Record<string, unknown>
+    const cjs = createRequire(join(dir, 'package.json'))(join(dir, 'dist/index.cjs')) as Record<string, unknown>
+    expect(Object.keys(esm).length).toBeGreaterThan(0)
+    expect(Object.keys(cjs).filter((k) => k !== 'default').sort()).toEqual(
+      Object.keys(esm).filter((k) => k !== 'default').sort(),
+    )
+    expect(manifest.exports['.']).toBeDefined()
+  })
+})
