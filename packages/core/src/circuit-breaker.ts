@@ -291,8 +291,11 @@ export class CircuitBreaker {
     const slowMs = this.options.slowCallMs
     const slow = slowMs !== undefined && durationMs > slowMs
     const failed = outcome === 'failure'
-    recordOutcome(this.window, failed, slow, permit.startedAt === 0 ? this.options.clock.now() : permit.startedAt + durationMs)
-    if ((failed || slow) && shouldTrip(readTotals(this.window, this.options.clock.now()), this.options)) this.trip()
+    // Only a time window needs the time; the counting strategies skip the clock read.
+    const now = this.window.kind !== 'time' ? 0 : permit.startedAt === 0 ? this.options.clock.now() : permit.startedAt + durationMs
+    recordOutcome(this.window, failed, slow, now)
+    // The window's running counters are current after recording: decide on them, no copy.
+    if ((failed || slow) && shouldTrip(this.window, this.options)) this.trip()
   }
 
   private emitOutcome(outcome: Outcome, error: unknown, durationMs: number): void {

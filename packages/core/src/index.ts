@@ -68,5 +68,5 @@ export {
   LEGAL_TRANSITIONS,
   transition,
 } from './transition.ts'
-export { failureRate, shouldTrip, slowCallRate } from './trip.ts'
+export { failureRate, shouldTrip, slowCallRate, type TripCounts } from './trip.ts'
 export type { WindowTotals } from './window.ts'

@@ -1,11 +1,14 @@
 import type { ResolvedOptions } from './options.ts'
 import type { WindowTotals } from './window.ts'
 
+/** The counts a trip rule reads: a window's running counters or a store's aggregated totals. */
+export type TripCounts = Pick<WindowTotals, 'calls' | 'failures' | 'slowCalls' | 'consecutiveFailures' | 'netFailures'>
+
 /**
  * The trip rule: whether `totals` should open a closed circuit under `options`. Pure, so it
  * decides the same way over a local window and over counts aggregated by a shared store.
  */
-export function shouldTrip(totals: WindowTotals, options: ResolvedOptions): boolean {
+export function shouldTrip(totals: TripCounts, options: ResolvedOptions): boolean {
   switch (options.strategy) {
     case 'consecutive':
       return totals.consecutiveFailures >= options.errorThreshold
@@ -18,7 +21,7 @@ export function shouldTrip(totals: WindowTotals, options: ResolvedOptions): bool
   }
 }
 
-function rateExceeded(totals: WindowTotals, options: ResolvedOptions): boolean {
+function rateExceeded(totals: TripCounts, options: ResolvedOptions): boolean {
   if (totals.calls === 0 || totals.calls < options.minimumCalls) return false
   if (totals.failures / totals.calls >= options.failureRateThreshold) return true
   return options.slowCallMs !== undefined && totals.slowCalls / totals.calls >= options.slowCallRateThreshold
