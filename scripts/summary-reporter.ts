@@ -5,7 +5,10 @@ import type { Reporter, TestModule } from 'vitest/node'
  * logs and .ci/run. Skipped tests count as failed: CI must run everything.
  */
 export default class SummaryReporter implements Reporter {
-  onTestRunEnd(testModules: ReadonlyArray<TestModule>, unhandledErrors: ReadonlyArray<unknown>): void {
+  onTestRunEnd(
+    testModules: ReadonlyArray<TestModule>,
+    unhandledErrors: ReadonlyArray<unknown>,
+  ): void {
     let passed = 0
     let failed = unhandledErrors.length
     for (const module of testModules) {

@@ -12,12 +12,18 @@ const root = resolve(import.meta.dirname, '..')
 const packages = readdirSync(join(root, 'packages'))
   .map((dir) => join(root, 'packages', dir))
   .filter((dir) => {
-    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { private?: boolean }
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+      private?: boolean
+    }
     return manifest.private !== true
   })
 
 const run = (cmd: string, args: string[], cwd: string) =>
-  execFileSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' } })
+  execFileSync(cmd, args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
+  })
 
 beforeAll(() => {
   run('npx', ['turbo', 'run', 'build', '--output-logs=errors-only'], root)
@@ -36,17 +42,33 @@ describe.each(packages.map((dir) => [dir.split('/').at(-1)!, dir]))('package %s'
 
   it('has no type resolution problems (attw, node16 and bundler)', () => {
     const report = JSON.parse(
-      run('npx', ['attw', '--pack', '--profile', 'node16', '--format', 'json', '--no-emoji'], dir).trim() || '{}',
+      run(
+        'npx',
+        ['attw', '--pack', '--profile', 'node16', '--format', 'json', '--no-emoji'],
+        dir,
+      ).trim() || '{}',
     ) as { problems?: unknown[] }
     expect(report.problems ?? []).toEqual([])
   }, 60_000)
 
   it('loads from dist by import and by require with the same exports', async () => {
-    const esm = (await import(pathToFileURL(join(dir, 'dist/index.mjs')).href)) as Record<string, unknown>
-    const cjs = createRequire(join(dir, 'package.json'))(join(dir, 'dist/index.cjs')) as Record<string, unknown>
+    const esm = (await import(pathToFileURL(join(dir, 'dist/index.mjs')).href)) as Record<
+      string,
+      unknown
+    >
+    const cjs = createRequire(join(dir, 'package.json'))(join(dir, 'dist/index.cjs')) as Record<
+      string,
+      unknown
+    >
     expect(Object.keys(esm).length).toBeGreaterThan(0)
-    expect(Object.keys(cjs).filter((k) => k !== 'default').sort()).toEqual(
-      Object.keys(esm).filter((k) => k !== 'default').sort(),
+    expect(
+      Object.keys(cjs)
+        .filter((k) => k !== 'default')
+        .sort(),
+    ).toEqual(
+      Object.keys(esm)
+        .filter((k) => k !== 'default')
+        .sort(),
     )
     expect(manifest.exports['.']).toBeDefined()
   })

@@ -23,7 +23,12 @@ export interface ScenarioStep {
  */
 export async function runSeedScenario(io: ScenarioIo): Promise<ScenarioStep[]> {
   const upstream = await startFlakyUpstream()
-  const breaker = new CircuitBreaker({ name: 'offer-upstream', errorThreshold: 3, recoveryTimeout: 6_000, clock: io.clock })
+  const breaker = new CircuitBreaker({
+    name: 'offer-upstream',
+    errorThreshold: 3,
+    recoveryTimeout: 6_000,
+    clock: io.clock,
+  })
   breaker.on('stateChange', ({ from, to }) => io.log(`  ~ circuit ${from} -> ${to}`))
   const steps: ScenarioStep[] = []
   const call = async (action: string) => {
@@ -33,10 +38,14 @@ export async function runSeedScenario(io: ScenarioIo): Promise<ScenarioStep[]> {
         if (!response.ok) throw new Error(`upstream answered ${response.status}`)
         return `upstream answered ${response.status}`
       })
-      .catch((error: unknown) => (isCircuitOpenError(error) ? 'refused: circuit open' : `failed: ${(error as Error).message}`))
+      .catch((error: unknown) =>
+        isCircuitOpenError(error) ? 'refused: circuit open' : `failed: ${(error as Error).message}`,
+      )
     const step = { action, outcome, state: breaker.state, retryAfterMs: breaker.retryAfterMs }
     steps.push(step)
-    io.log(`${action.padEnd(24)} ${outcome.padEnd(28)} state=${step.state.padEnd(9)} next probe in ${(step.retryAfterMs / 1000).toFixed(1)} s`)
+    io.log(
+      `${action.padEnd(24)} ${outcome.padEnd(28)} state=${step.state.padEnd(9)} next probe in ${(step.retryAfterMs / 1000).toFixed(1)} s`,
+    )
   }
   try {
     io.log('upstream is OFF')
@@ -44,7 +53,9 @@ export async function runSeedScenario(io: ScenarioIo): Promise<ScenarioStep[]> {
     await call('call 4')
     for (let waited = 0; waited < 6_000; waited += 3_000) {
       await io.wait(3_000)
-      io.log(`${`after ${(waited + 3_000) / 1000} s`.padEnd(53)} state=${breaker.state.padEnd(9)} next probe in ${(breaker.retryAfterMs / 1000).toFixed(1)} s`)
+      io.log(
+        `${`after ${(waited + 3_000) / 1000} s`.padEnd(53)} state=${breaker.state.padEnd(9)} next probe in ${(breaker.retryAfterMs / 1000).toFixed(1)} s`,
+      )
     }
     io.log('upstream is ON')
     upstream.setUp(true)

@@ -5,7 +5,11 @@ import { runSeedScenario } from '../seed-scenario/scenario.ts'
 it('opens after 3 failures, refuses, probes after 6 s and closes when the upstream is back', async () => {
   const clock = new FakeClock(0)
   const lines: string[] = []
-  const steps = await runSeedScenario({ clock, wait: (ms) => clock.advance(ms), log: (l) => lines.push(l) })
+  const steps = await runSeedScenario({
+    clock,
+    wait: (ms) => clock.advance(ms),
+    log: (l) => lines.push(l),
+  })
   expect(steps.map((s) => [s.action, s.state])).toEqual([
     ['call 1', 'closed'],
     ['call 2', 'closed'],

@@ -9,7 +9,13 @@ import { resolveOptions } from './resolve-options.ts'
 import { type CircuitSnapshot, snapshotOf } from './snapshot.ts'
 import type { CircuitState } from './state.ts'
 import type { ProbeGrant, ProbeReleaseResult, SharedState, StateStore } from './store.ts'
-import { type BreakerEvent, type BreakerState, INITIAL_STATE, openingsOf, transition } from './transition.ts'
+import {
+  type BreakerEvent,
+  type BreakerState,
+  INITIAL_STATE,
+  openingsOf,
+  transition,
+} from './transition.ts'
 import { shouldTrip } from './trip.ts'
 import { createWindow, hasFailures, readTotals, recordOutcome, type WindowData } from './window.ts'
 
@@ -102,7 +108,10 @@ export class CircuitBreaker {
   }
 
   /** Subscribes to an event; returns the unsubscribe function. */
-  on<K extends keyof CircuitBreakerEvents>(event: K, listener: Listener<CircuitBreakerEvents[K]>): Unsubscribe {
+  on<K extends keyof CircuitBreakerEvents>(
+    event: K,
+    listener: Listener<CircuitBreakerEvents[K]>,
+  ): Unsubscribe {
     this.emitter ??= new Emitter()
     return this.emitter.on(event, listener)
   }
@@ -170,7 +179,12 @@ export class CircuitBreaker {
     )
   }
 
-  private callWithTimeout<T>(permit: CallPermit, fn: Guarded<T>, args: unknown[], timeout: number): Promise<T> {
+  private callWithTimeout<T>(
+    permit: CallPermit,
+    fn: Guarded<T>,
+    args: unknown[],
+    timeout: number,
+  ): Promise<T> {
     const clock = this.options.clock
     const controller = new AbortController()
     return new Promise<T>((resolve, reject) => {
@@ -181,8 +195,13 @@ export class CircuitBreaker {
         controller.abort(error)
         this.failed<T>(permit, error, args).then(resolve, reject)
       }
-      const timer = clock.setTimeout ? clock.setTimeout(onTimeout, timeout) : setTimeout(onTimeout, timeout)
-      const clear = () => (clock.clearTimeout ? clock.clearTimeout(timer) : clearTimeout(timer as ReturnType<typeof setTimeout>))
+      const timer = clock.setTimeout
+        ? clock.setTimeout(onTimeout, timeout)
+        : setTimeout(onTimeout, timeout)
+      const clear = () =>
+        clock.clearTimeout
+          ? clock.clearTimeout(timer)
+          : clearTimeout(timer as ReturnType<typeof setTimeout>)
       new Promise<T>((inner) => inner(fn(controller.signal))).then(
         (value) => {
           if (permit.done) return
@@ -232,7 +251,8 @@ export class CircuitBreaker {
   /** Decides admission; throws CircuitOpenError, or answers a permit (later, for a remote store). */
   private admit(): CallPermit | Promise<CallPermit> {
     const s = this.current
-    if (s.state === 'closed' || s.state === 'disabled') return this.grant(s.generation, undefined, s.state === 'disabled')
+    if (s.state === 'closed' || s.state === 'disabled')
+      return this.grant(s.generation, undefined, s.state === 'disabled')
     if (s.state === 'forced_open') throw this.reject(0)
     if (s.state === 'open') {
       const wait = s.openUntil - this.options.clock.now()
@@ -244,7 +264,13 @@ export class CircuitBreaker {
   private grant(generation: number, token: string | undefined, uncounted: boolean): CallPermit {
     this.inFlight++
     const measure = this.options.slowCallMs !== undefined || this.emitter !== null
-    return new CallPermit(this.owner, generation, measure ? this.options.clock.now() : 0, token, uncounted)
+    return new CallPermit(
+      this.owner,
+      generation,
+      measure ? this.options.clock.now() : 0,
+      token,
+      uncounted,
+    )
   }
 
   private reject(retryAfterMs: number): CircuitOpenError {
@@ -269,7 +295,8 @@ export class CircuitBreaker {
     this.adopt(grant.state)
     const s = this.current
     if (grant.granted && s.state === 'half_open') return this.grant(s.generation, token, false)
-    if (s.state === 'closed' || s.state === 'disabled') return this.grant(s.generation, undefined, s.state === 'disabled')
+    if (s.state === 'closed' || s.state === 'disabled')
+      return this.grant(s.generation, undefined, s.state === 'disabled')
     throw this.reject(this.retryAfterMs)
   }
 
@@ -283,7 +310,10 @@ export class CircuitBreaker {
     const durationMs = permit.startedAt === 0 ? 0 : this.options.clock.now() - permit.startedAt
     this.emitOutcome(outcome, error, durationMs)
     if (permit.uncounted) return
-    if (permit.token !== undefined) return this.settleProbe(permit, outcome)
+    if (permit.token !== undefined) {
+      this.settleProbe(permit, outcome)
+      return
+    }
     if (outcome === 'ignore') return
     const s = this.current
     // Outcomes of calls admitted before the last transition describe an older circuit.
@@ -292,7 +322,12 @@ export class CircuitBreaker {
     const slow = slowMs !== undefined && durationMs > slowMs
     const failed = outcome === 'failure'
     // Only a time window needs the time; the counting strategies skip the clock read.
-    const now = this.window.kind !== 'time' ? 0 : permit.startedAt === 0 ? this.options.clock.now() : permit.startedAt + durationMs
+    const now =
+      this.window.kind !== 'time'
+        ? 0
+        : permit.startedAt === 0
+          ? this.options.clock.now()
+          : permit.startedAt + durationMs
     recordOutcome(this.window, failed, slow, now)
     // The window's running counters are current after recording: decide on them, no copy.
     if ((failed || slow) && shouldTrip(this.window, this.options)) this.trip()
@@ -316,7 +351,8 @@ export class CircuitBreaker {
     const s = this.current
     if (!result.held || s.state !== 'half_open' || s.generation !== permit.generation) return
     if (outcome === 'failure') this.trip()
-    else if (outcome === 'success' && result.successes >= this.options.recoveryThreshold) this.move({ type: 'close' }, 0, false)
+    else if (outcome === 'success' && result.successes >= this.options.recoveryThreshold)
+      this.move({ type: 'close' }, 0, false)
   }
 
   private trip(): void {
@@ -385,7 +421,13 @@ function fromShared(shared: SharedState, now: number): BreakerState {
   const { generation, openings } = shared
   switch (shared.state) {
     case 'open':
-      return { state: 'open', generation, openedAt: now, openUntil: now + shared.retryAfterMs, openings }
+      return {
+        state: 'open',
+        generation,
+        openedAt: now,
+        openUntil: now + shared.retryAfterMs,
+        openings,
+      }
     case 'half_open':
       return { state: 'half_open', generation, openings }
     default:

@@ -1,5 +1,5 @@
-import type { Outcome } from './permit.ts'
 import type { ResolvedOptions } from './options.ts'
+import type { Outcome } from './permit.ts'
 
 /**
  * Whether a thrown `error` counts: `ignoreErrors` wins, then `recordErrors` (only those count),
@@ -8,13 +8,18 @@ import type { ResolvedOptions } from './options.ts'
 export function classifyError(error: unknown, options: ResolvedOptions): Outcome {
   for (const type of options.ignoreErrors) if (error instanceof type) return 'ignore'
   const { recordErrors, isFailure } = options
-  if (recordErrors !== undefined && !recordErrors.some((type) => error instanceof type)) return 'ignore'
+  if (recordErrors !== undefined && !recordErrors.some((type) => error instanceof type))
+    return 'ignore'
   if (isFailure !== undefined && !isFailure(error)) return 'ignore'
   return 'failure'
 }
 
 /** How long to stay open after the `openings`-th opening in a row, in ms (backoff and jitter). */
-export function openDuration(options: ResolvedOptions, openings: number, random: () => number): number {
+export function openDuration(
+  options: ResolvedOptions,
+  openings: number,
+  random: () => number,
+): number {
   const { backoff, recoveryTimeout } = options
   if (backoff === undefined) return recoveryTimeout
   const grown = recoveryTimeout * backoff.multiplier ** Math.max(0, openings - 1)

@@ -74,7 +74,10 @@ export class InvalidOptionsError extends TripswitchError {
   readonly value: unknown
 
   constructor(option: string, rule: string, value: unknown) {
-    super(ErrorCode.InvalidOptions, `Option "${option}" must be ${rule}, but was ${describe(value)}`)
+    super(
+      ErrorCode.InvalidOptions,
+      `Option "${option}" must be ${rule}, but was ${describe(value)}`,
+    )
     this.option = option
     this.rule = rule
     this.value = value

@@ -38,10 +38,11 @@ export class Emitter<Events extends object> {
 
   /** Subscribes to `event`; returns the unsubscribe function. */
   on<K extends keyof Events>(event: K, listener: Listener<Events[K]>): Unsubscribe {
-    if (typeof listener !== 'function') throw new TypeError(`Listener for "${String(event)}" must be a function`)
+    if (typeof listener !== 'function')
+      throw new TypeError(`Listener for "${String(event)}" must be a function`)
     this.listeners ??= {}
-    const list = (this.listeners[event] ??= [])
-    list.push(listener)
+    this.listeners[event] ??= []
+    this.listeners[event].push(listener)
     return () => {
       const current = this.listeners?.[event]
       const index = current ? current.indexOf(listener) : -1

@@ -44,7 +44,11 @@ export interface OpenCircuitResponse {
 export function statusOfError(error: unknown): number | undefined {
   if (typeof error !== 'object' || error === null) return undefined
   const e = error as { statusCode?: unknown; status?: unknown; getStatus?: unknown }
-  const candidates = [e.statusCode, e.status, typeof e.getStatus === 'function' ? e.getStatus() : undefined]
+  const candidates = [
+    e.statusCode,
+    e.status,
+    typeof e.getStatus === 'function' ? e.getStatus() : undefined,
+  ]
   for (const value of candidates) if (isHttpStatus(value)) return value
   return undefined
 }
@@ -64,7 +68,8 @@ export function inboundOutcome<Req, Res>(
 ): Outcome {
   if (context.aborted === true) return 'ignore'
   if (detectError !== undefined) return detectError(context) ? 'failure' : 'success'
-  const status = context.error === undefined ? context.statusCode : (statusOfError(context.error) ?? 500)
+  const status =
+    context.error === undefined ? context.statusCode : (statusOfError(context.error) ?? 500)
   return status !== undefined && status >= 500 ? 'failure' : 'success'
 }
 
@@ -78,7 +83,10 @@ export interface OutboundOptions {
  * Outbound classification (HTTP clients): no response (network error, timeout), 5xx, 408 and
  * 429 are failures; other 4xx are successes unless `acceptClientErrors` is false.
  */
-export function outboundOutcome(statusCode: number | undefined, options: OutboundOptions = {}): Outcome {
+export function outboundOutcome(
+  statusCode: number | undefined,
+  options: OutboundOptions = {},
+): Outcome {
   if (statusCode === undefined) return 'failure'
   if (statusCode >= 500 || statusCode === 408 || statusCode === 429) return 'failure'
   if (statusCode >= 400 && options.acceptClientErrors === false) return 'failure'
@@ -94,7 +102,10 @@ export function retryAfterSeconds(retryAfterMs: number): number {
  * Parses a `Retry-After` header (delta seconds or an HTTP date) into milliseconds from `now`.
  * Returns undefined for an absent or malformed value.
  */
-export function parseRetryAfter(value: string | readonly string[] | undefined, now: number): number | undefined {
+export function parseRetryAfter(
+  value: string | readonly string[] | undefined,
+  now: number,
+): number | undefined {
   const text = Array.isArray(value) ? value[0] : value
   if (typeof text !== 'string' || text.trim() === '') return undefined
   const trimmed = text.trim()
@@ -104,7 +115,10 @@ export function parseRetryAfter(value: string | readonly string[] | undefined, n
 }
 
 /** The inbound answer to a call refused by an open circuit (DESIGN section 4). */
-export function openCircuitResponse(error: CircuitOpenError, message = 'Circuit open'): OpenCircuitResponse {
+export function openCircuitResponse(
+  error: CircuitOpenError,
+  message = 'Circuit open',
+): OpenCircuitResponse {
   const retryAfter = retryAfterSeconds(error.retryAfterMs)
   return {
     statusCode: 503,

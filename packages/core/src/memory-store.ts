@@ -62,8 +62,8 @@ export class MemoryStore implements StateStore {
 
   /** @inheritdoc */
   subscribe(name: string, listener: (state: SharedState) => void): Unsubscribe {
-    let set = this.listeners.get(name)
-    if (set === undefined) this.listeners.set(name, (set = new Set()))
+    const set = this.listeners.get(name) ?? new Set()
+    this.listeners.set(name, set)
     set.add(listener)
     return () => {
       set.delete(listener)
@@ -123,7 +123,8 @@ export class MemoryStore implements StateStore {
     const counted = entry.state === 'closed' && entry.generation === batch.generation
     const index = Math.floor(this.clock.now() / window.bucketMs)
     if (counted) addBatch(entry, batch, index)
-    for (const key of entry.buckets.keys()) if (key <= index - window.buckets) entry.buckets.delete(key)
+    for (const key of entry.buckets.keys())
+      if (key <= index - window.buckets) entry.buckets.delete(key)
     return { counted, totals: totalsOf(entry), state: this.view(entry) }
   }
 
@@ -165,8 +166,14 @@ export class MemoryStore implements StateStore {
 
   private view(entry: Entry | undefined): SharedState {
     if (entry === undefined) return { state: 'closed', generation: 0, retryAfterMs: 0, openings: 0 }
-    const retryAfterMs = entry.state === 'open' ? Math.max(0, entry.openUntil - this.clock.now()) : 0
-    return { state: entry.state, generation: entry.generation, retryAfterMs, openings: entry.openings }
+    const retryAfterMs =
+      entry.state === 'open' ? Math.max(0, entry.openUntil - this.clock.now()) : 0
+    return {
+      state: entry.state,
+      generation: entry.generation,
+      retryAfterMs,
+      openings: entry.openings,
+    }
   }
 
   private publish(name: string, entry: Entry): SharedState {
@@ -178,8 +185,8 @@ export class MemoryStore implements StateStore {
 }
 
 function addBatch(entry: Entry, batch: OutcomeBatch, index: number): void {
-  let bucket = entry.buckets.get(index)
-  if (bucket === undefined) entry.buckets.set(index, (bucket = { successes: 0, failures: 0, slowCalls: 0 }))
+  const bucket = entry.buckets.get(index) ?? { successes: 0, failures: 0, slowCalls: 0 }
+  entry.buckets.set(index, bucket)
   bucket.successes += batch.successes
   bucket.failures += batch.failures
   bucket.slowCalls += batch.slowCalls

@@ -7,7 +7,13 @@ import type { CircuitBreakerOptions } from './options.ts'
 import { resolveOptions } from './resolve-options.ts'
 import type { CircuitSnapshot } from './snapshot.ts'
 import type { StateStore } from './store.ts'
-import { nonEmptyString, objectWith, positiveInteger, rejectUnknownKeys, withoutUndefined } from './validate.ts'
+import {
+  nonEmptyString,
+  objectWith,
+  positiveInteger,
+  rejectUnknownKeys,
+  withoutUndefined,
+} from './validate.ts'
 
 /** Options every breaker of a registry starts from; `name`, `store` and `clock` belong to the registry. */
 export type BreakerDefaults = Omit<CircuitBreakerOptions, 'name' | 'store' | 'clock'>
@@ -63,7 +69,8 @@ export class CircuitBreakerRegistry {
   private readonly breakers = new Map<string, CircuitBreaker>()
   private overflowBreaker: CircuitBreaker | null = null
   private readonly emitter = new Emitter<RegistryEvents>()
-  private readonly forward = (event: CircuitBreakerEvents['stateChange']) => this.emitter.emit('stateChange', event)
+  private readonly forward = (event: CircuitBreakerEvents['stateChange']) =>
+    this.emitter.emit('stateChange', event)
 
   /** @throws {InvalidOptionsError} when an option (or a default) is invalid. */
   constructor(options: CircuitBreakerRegistryOptions = {}) {
@@ -72,7 +79,8 @@ export class CircuitBreakerRegistry {
     rejectUnknownKeys(given, REGISTRY_KEYS)
     if (given.maxBreakers !== undefined) positiveInteger(given.maxBreakers, 'maxBreakers')
     this.maxBreakers = given.maxBreakers ?? DEFAULTS.maxBreakers
-    if (given.defaults !== undefined) objectWith([], 'an options object')(given.defaults, 'defaults')
+    if (given.defaults !== undefined)
+      objectWith([], 'an options object')(given.defaults, 'defaults')
     this.defaults = { ...given.defaults, store: given.store, clock: given.clock }
     prefixErrors('defaults.', () => resolveOptions(this.defaults))
   }
@@ -166,7 +174,8 @@ function prefixErrors(prefix: string, run: () => unknown): void {
   try {
     run()
   } catch (error) {
-    if (isInvalidOptionsError(error)) throw new InvalidOptionsError(`${prefix}${error.option}`, error.rule, error.value)
+    if (isInvalidOptionsError(error))
+      throw new InvalidOptionsError(`${prefix}${error.option}`, error.rule, error.value)
     throw error
   }
 }

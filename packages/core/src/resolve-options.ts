@@ -97,15 +97,27 @@ export function resolveOptions(input: CircuitBreakerOptions = {}): ResolvedOptio
 function checkContradictions(given: CircuitBreakerOptions): void {
   const { windowSize, windowMs, minimumCalls, slowCallMs, slowCallRateThreshold } = given
   if (windowSize !== undefined && windowMs !== undefined)
-    throw new InvalidOptionsError('windowSize', 'not combined with windowMs (pick a count or a time window)', windowSize)
+    throw new InvalidOptionsError(
+      'windowSize',
+      'not combined with windowMs (pick a count or a time window)',
+      windowSize,
+    )
   if (windowSize !== undefined && minimumCalls !== undefined && minimumCalls > windowSize)
     throw new InvalidOptionsError('minimumCalls', `<= windowSize (${windowSize})`, minimumCalls)
   if (slowCallRateThreshold !== undefined && slowCallMs === undefined)
-    throw new InvalidOptionsError('slowCallRateThreshold', 'set together with slowCallMs', slowCallRateThreshold)
+    throw new InvalidOptionsError(
+      'slowCallRateThreshold',
+      'set together with slowCallMs',
+      slowCallRateThreshold,
+    )
   const recovery = given.recoveryTimeout ?? DEFAULTS.recoveryTimeout
   const max = given.backoff?.maxRecoveryTimeout
   if (max !== undefined && max < recovery)
-    throw new InvalidOptionsError('backoff.maxRecoveryTimeout', `>= recoveryTimeout (${recovery})`, max)
+    throw new InvalidOptionsError(
+      'backoff.maxRecoveryTimeout',
+      `>= recoveryTimeout (${recovery})`,
+      max,
+    )
 }
 
 function build(given: CircuitBreakerOptions, strategy: Strategy): ResolvedOptions {
@@ -122,7 +134,10 @@ function build(given: CircuitBreakerOptions, strategy: Strategy): ResolvedOption
     slowCallMs: given.slowCallMs,
     slowCallRateThreshold: given.slowCallRateThreshold ?? DEFAULTS.slowCallRateThreshold,
     recoveryTimeout: given.recoveryTimeout ?? DEFAULTS.recoveryTimeout,
-    backoff: given.backoff === undefined ? undefined : resolveBackoff(given.backoff, given.recoveryTimeout),
+    backoff:
+      given.backoff === undefined
+        ? undefined
+        : resolveBackoff(given.backoff, given.recoveryTimeout),
     recoveryThreshold: given.recoveryThreshold ?? DEFAULTS.recoveryThreshold,
     halfOpenMaxCalls: given.halfOpenMaxCalls ?? DEFAULTS.halfOpenMaxCalls,
     timeout: given.timeout,
@@ -139,12 +154,16 @@ function build(given: CircuitBreakerOptions, strategy: Strategy): ResolvedOption
   })
 }
 
-function resolveBackoff(backoff: BackoffOptions, recoveryTimeout: number | undefined): ResolvedBackoff {
+function resolveBackoff(
+  backoff: BackoffOptions,
+  recoveryTimeout: number | undefined,
+): ResolvedBackoff {
   const recovery = recoveryTimeout ?? DEFAULTS.recoveryTimeout
   return Object.freeze({
     multiplier: backoff.multiplier ?? DEFAULTS.backoffMultiplier,
     // The default cap never undercuts a long recovery timeout the user chose.
-    maxRecoveryTimeout: backoff.maxRecoveryTimeout ?? Math.max(DEFAULTS.backoffMaxRecoveryTimeout, recovery),
+    maxRecoveryTimeout:
+      backoff.maxRecoveryTimeout ?? Math.max(DEFAULTS.backoffMaxRecoveryTimeout, recovery),
     jitter: backoff.jitter ?? DEFAULTS.backoffJitter,
   })
 }

@@ -34,14 +34,15 @@ export type BreakerEvent =
 const ANY: readonly CircuitState[] = Object.values(CircuitState)
 
 /** The legal transitions, as data: event type -> the states it may leave. */
-export const LEGAL_TRANSITIONS: { readonly [K in BreakerEvent['type']]: readonly CircuitState[] } = {
-  trip: ['closed', 'half_open'],
-  halfOpen: ['open'],
-  close: ['half_open'],
-  forceOpen: ANY,
-  disable: ANY,
-  reset: ANY,
-}
+export const LEGAL_TRANSITIONS: { readonly [K in BreakerEvent['type']]: readonly CircuitState[] } =
+  {
+    trip: ['closed', 'half_open'],
+    halfOpen: ['open'],
+    close: ['half_open'],
+    forceOpen: ANY,
+    disable: ANY,
+    reset: ANY,
+  }
 
 /** The state of a circuit that has never been used. */
 export const INITIAL_STATE: BreakerState = Object.freeze({ state: 'closed', generation: 0 })

@@ -2,7 +2,10 @@ import type { ResolvedOptions } from './options.ts'
 import type { WindowTotals } from './window.ts'
 
 /** The counts a trip rule reads: a window's running counters or a store's aggregated totals. */
-export type TripCounts = Pick<WindowTotals, 'calls' | 'failures' | 'slowCalls' | 'consecutiveFailures' | 'netFailures'>
+export type TripCounts = Pick<
+  WindowTotals,
+  'calls' | 'failures' | 'slowCalls' | 'consecutiveFailures' | 'netFailures'
+>
 
 /**
  * The trip rule: whether `totals` should open a closed circuit under `options`. Pure, so it
@@ -24,7 +27,10 @@ export function shouldTrip(totals: TripCounts, options: ResolvedOptions): boolea
 function rateExceeded(totals: TripCounts, options: ResolvedOptions): boolean {
   if (totals.calls === 0 || totals.calls < options.minimumCalls) return false
   if (totals.failures / totals.calls >= options.failureRateThreshold) return true
-  return options.slowCallMs !== undefined && totals.slowCalls / totals.calls >= options.slowCallRateThreshold
+  return (
+    options.slowCallMs !== undefined &&
+    totals.slowCalls / totals.calls >= options.slowCallRateThreshold
+  )
 }
 
 /** Failure ratio of `totals` (0 when there were no calls). */

@@ -44,14 +44,18 @@ export const nonEmptyString: Check = rule(
 
 /** One of `values`. */
 export function oneOf(values: readonly string[]): Check {
-  return rule((v) => typeof v === 'string' && values.includes(v), `one of ${values.map((v) => `'${v}'`).join(', ')}`)
+  return rule(
+    (v) => typeof v === 'string' && values.includes(v),
+    `one of ${values.map((v) => `'${v}'`).join(', ')}`,
+  )
 }
 
 /** An array of classes (constructor functions); `nonEmpty` rejects `[]`. */
 export function errorClasses(nonEmpty: boolean): Check {
   const description = nonEmpty ? 'a non-empty array of error classes' : 'an array of error classes'
   return rule(
-    (v) => Array.isArray(v) && (!nonEmpty || v.length > 0) && v.every((c) => typeof c === 'function'),
+    (v) =>
+      Array.isArray(v) && (!nonEmpty || v.length > 0) && v.every((c) => typeof c === 'function'),
     description,
   )
 }

@@ -76,7 +76,12 @@ function counters(): Counters {
 /** The window the strategy of `options` decides over. */
 export function createWindow(options: ResolvedOptions): WindowData {
   if (options.strategy === 'rate' && options.windowSize !== undefined) {
-    return { kind: 'ring', slots: new Uint8Array(options.windowSize).fill(EMPTY), next: 0, ...counters() }
+    return {
+      kind: 'ring',
+      slots: new Uint8Array(options.windowSize).fill(EMPTY),
+      next: 0,
+      ...counters(),
+    }
   }
   if (options.strategy === 'rate' || options.strategy === 'window') {
     const buckets = Math.min(TIME_BUCKETS, options.windowMs)
@@ -95,7 +100,12 @@ export function createWindow(options: ResolvedOptions): WindowData {
 }
 
 /** Adds one outcome at time `now` (ms). */
-export function recordOutcome(window: WindowData, failed: boolean, slow: boolean, now: number): void {
+export function recordOutcome(
+  window: WindowData,
+  failed: boolean,
+  slow: boolean,
+  now: number,
+): void {
   if (failed) {
     window.consecutiveFailures++
     window.netFailures++

@@ -46,7 +46,9 @@ export class FakeClock implements Clock {
   advance(ms: number): void {
     const target = this.time + ms
     for (;;) {
-      const due = this.timers.filter((t) => t.at <= target).sort((a, b) => a.at - b.at || a.id - b.id)[0]
+      const due = this.timers
+        .filter((t) => t.at <= target)
+        .sort((a, b) => a.at - b.at || a.id - b.id)[0]
       if (due === undefined) break
       this.timers = this.timers.filter((t) => t !== due)
       this.time = due.at

@@ -38,19 +38,41 @@ type Case = (fixture: StoreFixture, name: string) => Promise<void>
 
 const CASES: Record<string, Case> = {
   'reads an unknown name as closed, generation 0': async ({ store }, name) => {
-    same(await store.read(name), { state: 'closed', generation: 0, retryAfterMs: 0, openings: 0 }, 'read')
+    same(
+      await store.read(name),
+      { state: 'closed', generation: 0, retryAfterMs: 0, openings: 0 },
+      'read',
+    )
   },
   'applies a transition once per generation (compare-and-set)': async ({ store }, name) => {
-    const first = await store.transition(name, { fromGeneration: 0, to: 'open', openForMs: 1000, openings: 1 })
+    const first = await store.transition(name, {
+      fromGeneration: 0,
+      to: 'open',
+      openForMs: 1000,
+      openings: 1,
+    })
     same(stateOf(first), ['open', 1], 'winner')
-    check(first.retryAfterMs > 900 && first.retryAfterMs <= 1000, `retryAfterMs ${first.retryAfterMs}`)
-    const loser = await store.transition(name, { fromGeneration: 0, to: 'forced_open', openForMs: 0, openings: 0 })
+    check(
+      first.retryAfterMs > 900 && first.retryAfterMs <= 1000,
+      `retryAfterMs ${first.retryAfterMs}`,
+    )
+    const loser = await store.transition(name, {
+      fromGeneration: 0,
+      to: 'forced_open',
+      openForMs: 0,
+      openings: 0,
+    })
     same(stateOf(loser), ['open', 1], 'loser sees the winner')
     same(stateOf(await store.read(name)), ['open', 1], 'read after race')
   },
   'forces a transition whatever the generation': async ({ store }, name) => {
     await store.transition(name, { fromGeneration: 0, to: 'open', openForMs: 1000, openings: 1 })
-    const forced = await store.transition(name, { fromGeneration: null, to: 'disabled', openForMs: 0, openings: 0 })
+    const forced = await store.transition(name, {
+      fromGeneration: null,
+      to: 'disabled',
+      openForMs: 0,
+      openings: 0,
+    })
     same(stateOf(forced), ['disabled', 2], 'forced')
   },
   'pushes changes to subscribers until they unsubscribe': async ({ store }, name) => {
@@ -59,7 +81,12 @@ const CASES: Record<string, Case> = {
     await store.transition(name, { fromGeneration: 0, to: 'open', openForMs: 1000, openings: 1 })
     await eventually(() => seen.includes('open@1'), 'open@1 pushed')
     off()
-    await store.transition(name, { fromGeneration: 1, to: 'forced_open', openForMs: 0, openings: 0 })
+    await store.transition(name, {
+      fromGeneration: 1,
+      to: 'forced_open',
+      openForMs: 0,
+      openings: 0,
+    })
     await store.read(name)
     check(!seen.includes('forced_open@2'), `no push after unsubscribe, saw ${seen.join(',')}`)
   },
@@ -71,7 +98,10 @@ const CASES: Record<string, Case> = {
     const early = await store.acquireProbe(name, probe(1, 'b'))
     same([early.granted, ...stateOf(early.state)], [false, 'open', 1], 'before deadline')
   },
-  'moves open to half_open at the deadline and grants at most maxProbes leases': async ({ store, advance }, name) => {
+  'moves open to half_open at the deadline and grants at most maxProbes leases': async (
+    { store, advance },
+    name,
+  ) => {
     await openAndWait(store, advance, name)
     const a = await store.acquireProbe(name, probe(1, 'a', 2))
     same([a.granted, ...stateOf(a.state)], [true, 'half_open', 2], 'first lease')
@@ -110,19 +140,38 @@ const CASES: Record<string, Case> = {
   'adds outcome batches to the window and drops stale ones': async ({ store }, name) => {
     const batch = { generation: 0, successes: 3, failures: 2, slowCalls: 1, trailingFailures: 2 }
     const first = await store.record(name, batch, WINDOW)
-    same([first.counted, first.totals.calls, first.totals.failures, first.totals.slowCalls], [true, 5, 2, 1], 'first')
+    same(
+      [first.counted, first.totals.calls, first.totals.failures, first.totals.slowCalls],
+      [true, 5, 2, 1],
+      'first',
+    )
     const second = await store.record(name, { ...batch, successes: 0, trailingFailures: 2 }, WINDOW)
-    same([second.totals.calls, second.totals.consecutiveFailures], [7, 4], 'failures without success extend the run')
+    same(
+      [second.totals.calls, second.totals.consecutiveFailures],
+      [7, 4],
+      'failures without success extend the run',
+    )
     const stale = await store.record(name, { ...batch, generation: 7 }, WINDOW)
     same([stale.counted, stale.totals.calls], [false, 7], 'stale batch')
   },
   'forgets outcomes that left the window': async ({ store, advance }, name) => {
-    await store.record(name, { generation: 0, successes: 1, failures: 1, slowCalls: 0, trailingFailures: 1 }, WINDOW)
+    await store.record(
+      name,
+      { generation: 0, successes: 1, failures: 1, slowCalls: 0, trailingFailures: 1 },
+      WINDOW,
+    )
     await advance(WINDOW.bucketMs * WINDOW.buckets + 1)
-    const later = await store.record(name, { generation: 0, successes: 1, failures: 0, slowCalls: 0, trailingFailures: 0 }, WINDOW)
+    const later = await store.record(
+      name,
+      { generation: 0, successes: 1, failures: 0, slowCalls: 0, trailingFailures: 0 },
+      WINDOW,
+    )
     same([later.totals.calls, later.totals.failures], [1, 0], 'old bucket trimmed')
   },
-  'does not count outcomes while open, and clears the window on close': async ({ store, advance }, name) => {
+  'does not count outcomes while open, and clears the window on close': async (
+    { store, advance },
+    name,
+  ) => {
     const batch = { generation: 0, successes: 0, failures: 3, slowCalls: 0, trailingFailures: 3 }
     await store.record(name, batch, WINDOW)
     await store.transition(name, { fromGeneration: 0, to: 'open', openForMs: 1000, openings: 1 })
@@ -131,8 +180,16 @@ const CASES: Record<string, Case> = {
     await advance(1000)
     await store.acquireProbe(name, probe(1, 'a'))
     await store.transition(name, { fromGeneration: 2, to: 'closed', openForMs: 0, openings: 0 })
-    const after = await store.record(name, { ...batch, generation: 3, failures: 1, trailingFailures: 1 }, WINDOW)
-    same([after.totals.failures, after.totals.consecutiveFailures], [1, 1], 'window cleared on close')
+    const after = await store.record(
+      name,
+      { ...batch, generation: 3, failures: 1, trailingFailures: 1 },
+      WINDOW,
+    )
+    same(
+      [after.totals.failures, after.totals.consecutiveFailures],
+      [1, 1],
+      'window cleared on close',
+    )
   },
   'forgets a deleted name': async ({ store }, name) => {
     await store.transition(name, { fromGeneration: 0, to: 'open', openForMs: 1000, openings: 1 })
@@ -145,14 +202,19 @@ function probe(generation: number, token: string, maxProbes = 1, leaseMs = 10_00
   return { generation, token, maxProbes, leaseMs }
 }
 
-async function openAndWait(store: StateStore, advance: StoreFixture['advance'], name: string): Promise<void> {
+async function openAndWait(
+  store: StateStore,
+  advance: StoreFixture['advance'],
+  name: string,
+): Promise<void> {
   await store.transition(name, { fromGeneration: 0, to: 'open', openForMs: 1000, openings: 1 })
   await advance(1000)
 }
 
 /** Remote stores push through pub/sub; give them a few event-loop turns, bounded. */
 async function eventually(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5))
+  for (let i = 0; i < 200 && !condition(); i++)
+    await new Promise((resolve) => setTimeout(resolve, 5))
   check(condition(), `timed out waiting for ${what}`)
 }
 
