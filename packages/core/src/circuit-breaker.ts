@@ -1,5 +1,4 @@
 import { classifyError, openDuration } from './classify.ts'
-import type { Clock } from './clock.ts'
 import { CircuitOpenError, CircuitTimeoutError } from './errors.ts'
 import { type CircuitBreakerEvents, Emitter, type Listener, type Unsubscribe } from './events.ts'
 import { MemoryStore } from './memory-store.ts'
@@ -223,7 +222,7 @@ export class CircuitBreaker {
 
   private resolved<T>(permit: CallPermit, value: T): T {
     const detect = this.options.detectError
-    if (detect !== undefined && detect(value)) permit.failure(undefined)
+    if (detect?.(value)) permit.failure(undefined)
     else permit.success()
     return value
   }
