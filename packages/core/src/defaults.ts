@@ -17,3 +17,6 @@ export const DEFAULTS = {
 
 /** Largest delay a JavaScript timer honours (Node clamps larger values to 1 ms). */
 export const MAX_DURATION_MS = 2_147_483_647
+
+/** Longest count-based window (`windowSize`): one byte per slot, so a breaker stays small. */
+export const MAX_WINDOW_SIZE = 100_000

@@ -1,6 +1,6 @@
 export { CircuitBreaker, type Guarded } from './circuit-breaker.ts'
 export { type Clock, systemClock } from './clock.ts'
-export { DEFAULTS, MAX_DURATION_MS } from './defaults.ts'
+export { DEFAULTS, MAX_DURATION_MS, MAX_WINDOW_SIZE } from './defaults.ts'
 export {
   CircuitOpenError,
   CircuitTimeoutError,

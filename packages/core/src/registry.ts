@@ -81,6 +81,8 @@ export class CircuitBreakerRegistry {
     this.maxBreakers = given.maxBreakers ?? DEFAULTS.maxBreakers
     if (given.defaults !== undefined)
       objectWith([], 'an options object')(given.defaults, 'defaults')
+    // store and clock are registry options: an error names them, not `defaults.*`.
+    resolveOptions({ store: given.store, clock: given.clock })
     this.defaults = { ...given.defaults, store: given.store, clock: given.clock }
     prefixErrors('defaults.', () => resolveOptions(this.defaults))
   }

@@ -22,6 +22,7 @@ import {
   positiveInteger,
   ratio,
   rejectUnknownKeys,
+  windowLength,
   withoutUndefined,
 } from './validate.ts'
 
@@ -45,7 +46,7 @@ const SCHEMA: { readonly [K in Key]-?: { check: Check; only?: readonly Strategy[
   strategy: { check: oneOf(STRATEGIES) },
   errorThreshold: { check: positiveInteger, only: ['consecutive', 'net', 'window'] },
   windowMs: { check: duration, only: ['window', 'rate'] },
-  windowSize: { check: positiveInteger, only: ['rate'] },
+  windowSize: { check: windowLength, only: ['rate'] },
   failureRateThreshold: { check: ratio, only: ['rate'] },
   minimumCalls: { check: positiveInteger, only: ['rate'] },
   slowCallMs: { check: duration, only: ['rate'] },

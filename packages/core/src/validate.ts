@@ -1,4 +1,4 @@
-import { MAX_DURATION_MS } from './defaults.ts'
+import { MAX_DURATION_MS, MAX_WINDOW_SIZE } from './defaults.ts'
 import { InvalidOptionsError } from './errors.ts'
 
 /** A check of one option value; throws {@link InvalidOptionsError} naming `path`. */
@@ -22,6 +22,12 @@ export const positiveInteger: Check = rule(
 export const duration: Check = rule(
   (v) => Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_DURATION_MS,
   `an integer number of milliseconds from 1 to ${MAX_DURATION_MS}`,
+)
+
+/** A count-based window length: its ring is allocated up front, so it is bounded. */
+export const windowLength: Check = rule(
+  (v) => Number.isSafeInteger(v) && (v as number) >= 1 && (v as number) <= MAX_WINDOW_SIZE,
+  `an integer from 1 to ${MAX_WINDOW_SIZE}`,
 )
 
 /** A ratio in (0, 1]. */
