@@ -329,7 +329,9 @@ export class CircuitBreaker {
           : permit.startedAt + durationMs
     recordOutcome(this.window, failed, slow, now)
     // The window's running counters are current after recording: decide on them, no copy.
-    if ((failed || slow) && shouldTrip(this.window, this.options)) this.trip()
+    // Under 'rate' a success can trip too: it may bring the window up to minimumCalls.
+    const mayTrip = failed || slow || this.options.strategy === 'rate'
+    if (mayTrip && shouldTrip(this.window, this.options)) this.trip()
   }
 
   private emitOutcome(outcome: Outcome, error: unknown, durationMs: number): void {
