@@ -98,6 +98,9 @@ export function retryAfterSeconds(retryAfterMs: number): number {
   return Math.max(1, Math.ceil(retryAfterMs / 1000))
 }
 
+// Every HTTP-date form (IMF-fixdate, RFC 850, asctime) starts with a day name.
+const HTTP_DATE_START = /^[A-Za-z]{3,9},? /
+
 /**
  * Parses a `Retry-After` header (delta seconds or an HTTP date) into milliseconds from `now`.
  * Returns undefined for an absent or malformed value.
@@ -110,6 +113,8 @@ export function parseRetryAfter(
   if (typeof text !== 'string' || text.trim() === '') return undefined
   const trimmed = text.trim()
   if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  // Date.parse alone would take "1.5" or "-1" for dates in 2001.
+  if (!HTTP_DATE_START.test(trimmed)) return undefined
   const date = Date.parse(trimmed)
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
