@@ -69,6 +69,10 @@ export class CircuitBreakerRegistry {
   private readonly breakers = new Map<string, CircuitBreaker>()
   private overflowBreaker: CircuitBreaker | null = null
   private readonly emitter = new Emitter<RegistryEvents>()
+  // Forwarding starts with the first stateChange listener and then stays on (re-subscribing
+  // must not attach twice); a dropped breaker is detached so it no longer speaks for the registry.
+  private forwarding = false
+  private readonly detach = new Map<CircuitBreaker, Unsubscribe>()
   private readonly forward = (event: CircuitBreakerEvents['stateChange']) =>
     this.emitter.emit('stateChange', event)
 
@@ -99,7 +103,7 @@ export class CircuitBreakerRegistry {
     if (this.breakers.size >= this.maxBreakers && !this.evictOne()) return this.overflow(name)
     const breaker = new CircuitBreaker({ ...this.defaults, ...options, name })
     this.breakers.set(name, breaker)
-    if (this.emitter.has('stateChange')) breaker.on('stateChange', this.forward)
+    this.attach(breaker)
     return breaker
   }
 
@@ -111,7 +115,10 @@ export class CircuitBreakerRegistry {
   /** Drops the breaker called `name`; returns whether there was one. */
   delete(name: string): boolean {
     const breaker = this.breakers.get(name)
-    breaker?.dispose()
+    if (breaker === undefined) return false
+    breaker.dispose()
+    this.detach.get(breaker)?.()
+    this.detach.delete(breaker)
     return this.breakers.delete(name)
   }
 
@@ -125,15 +132,15 @@ export class CircuitBreakerRegistry {
     return [...this.breakers.values()]
   }
 
-  /** The breakers that currently refuse ordinary calls (open, half-open, forced open). */
+  /** The breakers that refuse ordinary calls (open, half-open, forced open), overflow included. */
   listOpen(): CircuitBreaker[] {
-    return this.list().filter((b) => NOT_ADMITTING.has(b.state))
+    return this.withOverflow().filter((b) => NOT_ADMITTING.has(b.state))
   }
 
-  /** Snapshot of every breaker, by name. */
+  /** Snapshot of every breaker, by name (the overflow breaker's too, once it exists). */
   snapshot(): Record<string, CircuitSnapshot> {
     const out: Record<string, CircuitSnapshot> = {}
-    for (const [name, breaker] of this.breakers) out[name] = breaker.snapshot()
+    for (const breaker of this.withOverflow()) out[breaker.name] = breaker.snapshot()
     return out
   }
 
@@ -145,11 +152,21 @@ export class CircuitBreakerRegistry {
 
   /** Subscribes to a registry event; returns the unsubscribe function. */
   on<K extends keyof RegistryEvents>(event: K, listener: Listener<RegistryEvents[K]>): Unsubscribe {
-    if (event === 'stateChange' && !this.emitter.has('stateChange')) {
-      for (const breaker of this.breakers.values()) breaker.on('stateChange', this.forward)
-      this.overflowBreaker?.on('stateChange', this.forward)
+    if (event === 'stateChange' && !this.forwarding) {
+      this.forwarding = true
+      for (const breaker of this.withOverflow()) this.attach(breaker)
     }
     return this.emitter.on(event, listener)
+  }
+
+  private attach(breaker: CircuitBreaker): void {
+    if (this.forwarding) this.detach.set(breaker, breaker.on('stateChange', this.forward))
+  }
+
+  private withOverflow(): CircuitBreaker[] {
+    const all = this.list()
+    if (this.overflowBreaker !== null) all.push(this.overflowBreaker)
+    return all
   }
 
   private evictOne(): boolean {
@@ -165,7 +182,7 @@ export class CircuitBreakerRegistry {
   private overflow(name: string): CircuitBreaker {
     if (this.overflowBreaker === null) {
       this.overflowBreaker = new CircuitBreaker({ ...this.defaults, name: OVERFLOW_BREAKER_NAME })
-      if (this.emitter.has('stateChange')) this.overflowBreaker.on('stateChange', this.forward)
+      this.attach(this.overflowBreaker)
     }
     this.emitter.emit('overflow', { name, maxBreakers: this.maxBreakers })
     return this.overflowBreaker
