@@ -1,0 +1,88 @@
+import { type CircuitBreaker, isCircuitOpenError, type Permit } from '@tripswitch/core'
+import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
+import { prepareOpen, sendAnswer } from './answer.ts'
+import { Flight } from './flight.ts'
+import { onTimer, settleAll } from './lifecycle.ts'
+import type { PluginSettings } from './plugin-options.ts'
+import type { CircuitSettings } from './settings.ts'
+
+/** State shared by everything one registration of the plugin creates. */
+export interface PluginContext {
+  readonly settings: PluginSettings
+  /** The unsettled flights of each request (a chain when several circuits guard one route). */
+  readonly flights: WeakMap<FastifyRequest, Flight>
+  /** The circuit of each preHandler this plugin made, to find them in route options. */
+  readonly circuits: WeakMap<object, Circuit>
+  /** Circuit names taken by this registration. */
+  readonly names: Set<string>
+  /** Last `_cbRouteId` given out. */
+  lastId: number
+}
+
+/**
+ * One circuit: one `app.circuitBreaker()` call (`compat`), or one route's `config.circuitBreaker`
+ * (`config`). Its breaker lives in the registry under its name, and is looked up per request so
+ * that the registry may evict it while it is idle and closed.
+ */
+export class Circuit {
+  /** The request decoration `_cbRouteId` of requests this circuit admits. */
+  readonly id: number
+  /** The preHandler guarding the route(s). */
+  readonly preHandler: preHandlerAsyncHookHandler
+  private name: string | undefined
+
+  constructor(
+    private readonly context: PluginContext,
+    readonly settings: CircuitSettings,
+    readonly form: 'compat' | 'config',
+  ) {
+    this.id = ++context.lastId
+    this.name = settings.name
+    this.preHandler = (request, reply) => this.guard(request, reply)
+    context.circuits.set(this.preHandler, this)
+  }
+
+  /**
+   * Names the circuit after the first route it guards (method and route template, never the
+   * URL), made unique within the registration. Creating the breaker now makes a clash with the
+   * registry's defaults fail at startup rather than on a request.
+   */
+  bind(method: string | readonly string[], url: string): void {
+    if (this.name === undefined) {
+      const base = `${typeof method === 'string' ? method : method.join(',')} ${url}`
+      this.name = this.context.names.has(base) ? `${base} #${this.id}` : base
+      this.context.names.add(this.name)
+    }
+    this.breaker()
+  }
+
+  private breaker(): CircuitBreaker {
+    return this.context.settings.registry.get(this.name!, this.settings.breaker)
+  }
+
+  private async guard(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    // A preHandler added by hand (e.g. with addHook) was never seen by onRoute.
+    if (this.name === undefined)
+      this.bind(request.routeOptions.method ?? request.method, request.routeOptions.url ?? '*')
+    const breaker = this.breaker()
+    let permit: Permit
+    try {
+      permit = await breaker.acquire()
+    } catch (error) {
+      if (!isCircuitOpenError(error)) throw error
+      request._cbIsOpen = true
+      // Our own 503 says nothing about the other circuits guarding this route.
+      settleAll(this.context, request, undefined)
+      const answer = prepareOpen(reply, error, this.context.settings.openMessage)
+      await sendAnswer(request, reply, this.settings.onCircuitOpen, answer)
+      return reply
+    }
+    const flight = new Flight(this, breaker, permit, breaker.settings.clock)
+    request._cbRouteId = this.id
+    request._cbTime = flight.startedAt
+    flight.next = this.context.flights.get(request)
+    this.context.flights.set(request, flight)
+    flight.arm(() => onTimer(this.context, flight, request, reply))
+    return undefined
+  }
+}

@@ -1,0 +1,61 @@
+import type { CircuitBreaker, Clock, Outcome, Permit } from '@tripswitch/core'
+import type { Circuit } from './circuit.ts'
+
+/**
+ * One request admitted by one circuit: holds the permit until the request is settled, exactly
+ * once, by its reply (onSend), its timeout, or the client going away.
+ */
+export class Flight {
+  /** The next flight of the same request (a route may sit behind several circuits). */
+  next: Flight | undefined = undefined
+  /** Clock time the request was admitted, in ms. */
+  readonly startedAt: number
+  private settled = false
+  private timer: unknown = undefined
+
+  constructor(
+    readonly circuit: Circuit,
+    readonly breaker: CircuitBreaker,
+    readonly permit: Permit,
+    private readonly clock: Clock,
+  ) {
+    this.startedAt = clock.now()
+  }
+
+  /** True once settled. */
+  get done(): boolean {
+    return this.settled
+  }
+
+  /** True when the request has taken `timeout` or longer (the timer may not have run yet). */
+  get timedOut(): boolean {
+    return this.clock.now() - this.startedAt >= this.circuit.settings.timeout
+  }
+
+  /**
+   * Calls `onTimeout` when the request has taken `timeout` ms. The timer comes from the
+   * breaker's clock, so a test clock drives it, and is unref'd: it never keeps a process alive.
+   */
+  arm(onTimeout: () => void): void {
+    const ms = this.circuit.settings.timeout
+    const clock = this.clock
+    this.timer = clock.setTimeout ? clock.setTimeout(onTimeout, ms) : setTimeout(onTimeout, ms)
+    ;(this.timer as { unref?: () => void }).unref?.()
+  }
+
+  /** Settles the permit with `outcome` and stops the timer; later calls do nothing. */
+  settle(outcome: Outcome): void {
+    if (this.settled) return
+    this.settled = true
+    this.disarm()
+    if (outcome === 'success') this.permit.success()
+    else if (outcome === 'failure') this.permit.failure()
+    else this.permit.ignore()
+  }
+
+  private disarm(): void {
+    if (this.timer === undefined) return
+    if (this.clock.clearTimeout) this.clock.clearTimeout(this.timer)
+    else clearTimeout(this.timer as ReturnType<typeof setTimeout>)
+  }
+}

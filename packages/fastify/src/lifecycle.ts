@@ -1,0 +1,132 @@
+import { CircuitOpenError, inboundOutcome } from '@tripswitch/core'
+import type {
+  FastifyReply,
+  FastifyRequest,
+  onRequestAbortHookHandler,
+  onSendHookHandler,
+} from 'fastify'
+import { prepareOpen, prepareTimeout, replacePayload, sendAnswer } from './answer.ts'
+import type { PluginContext } from './circuit.ts'
+import type { Flight } from './flight.ts'
+
+// Outcomes are settled in onSend, not onResponse: the request whose failure opens the circuit
+// and a request found too slow must be answered differently, and onSend is the last moment the
+// payload can still be replaced.
+
+/** A reply to replace: the request timed out, or its failure left the circuit open. */
+interface Verdict {
+  readonly kind: 'timeout' | 'open'
+  readonly flight: Flight
+}
+
+/** Settles every flight of `request`: `failing` fails, the others are ignored. */
+export function settleAll(
+  context: PluginContext,
+  request: FastifyRequest,
+  failing: Flight | undefined,
+): void {
+  for (let f = context.flights.get(request); f !== undefined; f = f.next)
+    f.settle(f === failing ? 'failure' : 'ignore')
+  context.flights.delete(request)
+}
+
+/** The request has run for `timeout` without answering: it fails and is answered 503. */
+export function onTimer(
+  context: PluginContext,
+  flight: Flight,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  if (flight.done) return
+  // A hijacked reply answers for itself and its status is unknown: count nothing.
+  if (reply.sent) {
+    flight.settle('ignore')
+    return
+  }
+  settleAll(context, request, flight)
+  const { name } = flight.breaker
+  const error = prepareTimeout(
+    reply,
+    name,
+    flight.circuit.settings.timeout,
+    context.settings.timeoutMessage,
+  )
+  void sendAnswer(request, reply, flight.circuit.settings.onTimeout, error)
+}
+
+/** Settles one flight from its reply; says whether the reply must be replaced. */
+function verdictOf(
+  flight: Flight,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Verdict | undefined {
+  if (flight.done) return undefined
+  if (request.raw.aborted) {
+    flight.settle('ignore')
+    return undefined
+  }
+  // The timer may not have run: a handler that blocked the event loop answers late in one go.
+  if (flight.timedOut) {
+    flight.settle('failure')
+    return { kind: 'timeout', flight }
+  }
+  const outcome = inboundOutcome({
+    statusCode: reply.statusCode,
+    error: undefined,
+    request,
+    response: reply,
+  })
+  const probe = flight.permit.probe
+  flight.settle(outcome)
+  // A failed probe reopens the circuit but keeps its own answer, as @fastify/circuit-breaker does.
+  if (outcome !== 'failure' || probe || flight.breaker.state !== 'open') return undefined
+  return { kind: 'open', flight }
+}
+
+function replacement(
+  context: PluginContext,
+  verdict: Verdict,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<unknown> {
+  const { breaker, circuit } = verdict.flight
+  if (verdict.kind === 'timeout') {
+    const error = prepareTimeout(
+      reply,
+      breaker.name,
+      circuit.settings.timeout,
+      context.settings.timeoutMessage,
+    )
+    return replacePayload(request, reply, circuit.settings.onTimeout, error)
+  }
+  const refusal = new CircuitOpenError(breaker.name, breaker.state, breaker.retryAfterMs)
+  const error = prepareOpen(reply, refusal, context.settings.openMessage)
+  return replacePayload(request, reply, circuit.settings.onCircuitOpen, error)
+}
+
+/** The onSend hook: settles the request's flights and replaces the payload when one asks to. */
+export function onSendHook(context: PluginContext): onSendHookHandler {
+  return function onSend(request, reply, payload, done) {
+    let flight = context.flights.get(request)
+    if (flight === undefined) return done(null, payload)
+    context.flights.delete(request)
+    let verdict: Verdict | undefined
+    for (; flight !== undefined; flight = flight.next) {
+      const next = verdictOf(flight, request, reply)
+      verdict ??= next
+    }
+    if (verdict === undefined) return done(null, payload)
+    replacement(context, verdict, request, reply).then(
+      (replaced) => done(null, replaced),
+      (error: Error) => done(error),
+    )
+  }
+}
+
+/** The onRequestAbort hook: a request the client gave up on says nothing about the route. */
+export function onAbortHook(context: PluginContext): onRequestAbortHookHandler {
+  return function onRequestAbort(request, done) {
+    settleAll(context, request, undefined)
+    done()
+  }
+}
