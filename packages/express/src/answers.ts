@@ -1,0 +1,68 @@
+import {
+  type CircuitOpenError,
+  type CircuitTimeoutError,
+  openCircuitResponse,
+} from '@tripswitch/core'
+import type { Response } from 'express'
+
+/** The JSON body of the answer to a handler that did not answer within `timeout`. */
+export interface TimeoutBody {
+  readonly statusCode: 503
+  readonly error: 'Service Unavailable'
+  readonly code: 'ERR_CIRCUIT_TIMEOUT'
+  readonly message: 'Timeout'
+  /** Name of the circuit whose handler timed out. */
+  readonly circuit: string
+}
+
+/** The default answer to a refused request: core's 503, `Retry-After` and `no-store`. */
+export function sendOpen(res: Response, error: CircuitOpenError): void {
+  const answer = openCircuitResponse(error)
+  res.status(answer.statusCode).set(answer.headers).json(answer.body)
+}
+
+/**
+ * Answers a timed-out handler with 503, then turns the response's writing methods into no-ops
+ * so that the handler's late answer is dropped instead of throwing `ERR_HTTP_HEADERS_SENT`
+ * (from a timer or promise, that would crash the process or reach the error handler).
+ */
+export function sendTimeout(res: Response, error: CircuitTimeoutError): void {
+  // Core has no HTTP mapping for timeouts yet; this mirrors the open answer's shape.
+  const body: TimeoutBody = {
+    statusCode: 503,
+    error: 'Service Unavailable',
+    code: 'ERR_CIRCUIT_TIMEOUT',
+    message: 'Timeout',
+    circuit: error.circuit,
+  }
+  res.status(503).set('cache-control', 'no-store').json(body)
+  dropLateWrites(res)
+}
+
+function dropLateWrites(res: Response): void {
+  const self = () => res
+  const accept = (...args: unknown[]) => {
+    callLastCallback(args)
+    return true
+  }
+  const finish = (...args: unknown[]) => {
+    callLastCallback(args)
+    return res
+  }
+  // Own properties shadow the prototype's methods for this response only.
+  Object.assign(res, {
+    setHeader: self,
+    appendHeader: self,
+    removeHeader: () => undefined,
+    writeHead: self,
+    flushHeaders: () => undefined,
+    write: accept,
+    end: finish,
+  })
+}
+
+/** Node calls a write/end callback once the data is flushed; a dropped write is "flushed" now. */
+function callLastCallback(args: unknown[]): void {
+  const last = args[args.length - 1]
+  if (typeof last === 'function') queueMicrotask(() => (last as () => void)())
+}

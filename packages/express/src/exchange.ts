@@ -1,0 +1,145 @@
+import {
+  type CircuitBreaker,
+  CircuitTimeoutError,
+  inboundOutcome,
+  isCircuitOpenError,
+  type Permit,
+} from '@tripswitch/core'
+import type { NextFunction, Request, Response } from 'express'
+import { sendOpen, sendTimeout } from './answers.ts'
+import { capturedError } from './capture-errors.ts'
+import type { ParsedOptions } from './parse-options.ts'
+
+/**
+ * One request under one middleware: acquire a permit, let the handler run, settle the permit
+ * when the response ends. `finish` settles by status; `close` without `finish` means the client
+ * went away, which is neither a success nor a failure (ignored, freeing a probe slot).
+ */
+export class Exchange {
+  private permit: Permit | undefined
+  private ended = false
+  private cancelTimer: (() => void) | undefined
+
+  constructor(
+    private readonly req: Request,
+    private readonly res: Response,
+    private readonly options: ParsedOptions,
+  ) {
+    // Attached before any await: the response can end while the permit is being acquired (a
+    // shared store answers asynchronously), and an event missed here would leak the permit and
+    // wedge a half-open probe slot.
+    res.once('finish', () => this.finished())
+    res.once('close', () => this.closed())
+  }
+
+  /** Acquires on the breaker named `key`, then calls `proceed()` or answers the refusal. */
+  admit(key: string, proceed: NextFunction): void {
+    let breaker: CircuitBreaker
+    try {
+      breaker = this.options.registry.get(key, this.options.breakerOptions)
+    } catch (error) {
+      proceed(error)
+      return
+    }
+    this.res.locals.circuitBreaker = breaker
+    breaker
+      .acquire()
+      .then(
+        (permit) => this.admitted(breaker, permit, proceed),
+        (error: unknown) => this.refused(error, proceed),
+      )
+      .catch((error: unknown) => proceed(error))
+  }
+
+  private admitted(breaker: CircuitBreaker, permit: Permit, proceed: NextFunction): void {
+    if (this.ended) {
+      // The response ended while we waited: nothing left to measure, so stay neutral.
+      permit.ignore()
+      proceed()
+      return
+    }
+    this.permit = permit
+    this.startTimer(breaker, permit)
+    proceed()
+  }
+
+  private refused(error: unknown, proceed: NextFunction): void {
+    if (!isCircuitOpenError(error)) {
+      proceed(error)
+      return
+    }
+    if (this.ended) return
+    const answer = this.options.onRefused
+    if (answer === undefined) {
+      sendOpen(this.res, error)
+      return
+    }
+    try {
+      const result: unknown = answer(this.req, this.res, proceed, error)
+      if (result instanceof Promise) result.catch(proceed)
+    } catch (thrown) {
+      proceed(thrown)
+    }
+  }
+
+  private finished(): void {
+    this.ended = true
+    this.cancelTimer?.()
+    const permit = this.permit
+    if (permit === undefined) return
+    this.permit = undefined
+    const error = capturedError(this.req)
+    const context = {
+      statusCode: this.res.statusCode,
+      error,
+      request: this.req,
+      response: this.res,
+    }
+    let outcome: ReturnType<typeof inboundOutcome>
+    try {
+      outcome = inboundOutcome(context, this.options.detectError)
+    } catch (thrown) {
+      // A throwing detectError must not crash the process from an event listener; the thrown
+      // error is recorded as the failure, where `failure` listeners can see it.
+      permit.failure(thrown)
+      return
+    }
+    if (outcome === 'failure') permit.failure(error)
+    else if (outcome === 'success') permit.success()
+    else permit.ignore()
+  }
+
+  private closed(): void {
+    if (this.ended) return
+    this.ended = true
+    this.cancelTimer?.()
+    this.permit?.ignore()
+    this.permit = undefined
+  }
+
+  /** Uses the breaker's clock so that tests move time instead of sleeping. */
+  private startTimer(breaker: CircuitBreaker, permit: Permit): void {
+    const { timeout, clock } = breaker.settings
+    if (timeout === undefined) return
+    const fire = () => this.timedOut(breaker.name, permit, timeout)
+    if (clock.setTimeout === undefined) {
+      const handle = setTimeout(fire, timeout)
+      this.cancelTimer = () => clearTimeout(handle)
+      return
+    }
+    const handle = clock.setTimeout(fire, timeout)
+    this.cancelTimer = () =>
+      clock.clearTimeout === undefined
+        ? clearTimeout(handle as ReturnType<typeof setTimeout>)
+        : clock.clearTimeout(handle)
+  }
+
+  private timedOut(circuit: string, permit: Permit, timeout: number): void {
+    // Headers sent in time mean the handler answered; its status decides at `finish`.
+    if (this.permit !== permit || this.res.headersSent) return
+    this.permit = undefined
+    const error = new CircuitTimeoutError(circuit, timeout)
+    permit.failure(error)
+    sendTimeout(this.res, error)
+  }
+}

@@ -1,0 +1,65 @@
+import type { CircuitBreakerRegistry } from '@tripswitch/core'
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import { Exchange } from './exchange.ts'
+import type { CircuitBreakerMiddlewareOptions } from './options.ts'
+import { type ParsedOptions, parseOptions } from './parse-options.ts'
+import { deferToRoute } from './route-hook.ts'
+import { routeKey } from './route-key.ts'
+
+/** The middleware returned by {@link circuitBreaker}. */
+export type CircuitBreakerMiddleware = RequestHandler & {
+  /** The registry holding this middleware's breakers; pass it to {@link circuitStatus}. */
+  readonly registry: CircuitBreakerRegistry
+}
+
+/**
+ * Guards requests with circuit breakers, one per route by default (method + mount path + route
+ * template; never the raw URL or query). Use it on a route (`app.get(path, circuitBreaker(),
+ * handler)`) or under `app.use`. A refused request gets 503 JSON with `Retry-After` (whole
+ * seconds, rounded up) and `Cache-Control: no-store`, unless `onCircuitOpen` or `fallback`
+ * answers. The outcome is recorded when the response finishes: status >= 500 fails, anything
+ * else succeeds, a request the client aborted is ignored.
+ *
+ * @throws {InvalidOptionsError} when an option is invalid (naming it).
+ */
+export function circuitBreaker(
+  options?: CircuitBreakerMiddlewareOptions,
+): CircuitBreakerMiddleware {
+  const parsed = parseOptions(options)
+  // One admission per request, even when the same middleware is reached twice.
+  const seen = new WeakSet<Request>()
+  const middleware = (req: Request, res: Response, next: NextFunction): void => {
+    if (seen.has(req)) {
+      next()
+      return
+    }
+    seen.add(req)
+    const exchange = new Exchange(req, res, parsed)
+    let key: string | undefined
+    try {
+      key = keyNow(req, parsed)
+    } catch (error) {
+      next(error)
+      return
+    }
+    if (key !== undefined) {
+      exchange.admit(key, next)
+      return
+    }
+    // Under app.use no route is matched yet: admit once one is (see route-hook.ts).
+    deferToRoute(req, (proceed) => {
+      const routed = routeKey(req)
+      if (routed === undefined) proceed()
+      else exchange.admit(routed, proceed)
+    })
+    next()
+  }
+  return Object.assign(middleware, { registry: parsed.registry })
+}
+
+/** The key known on arrival: the fixed name, the user's key, or the matched route's. */
+function keyNow(req: Request, parsed: ParsedOptions): string | undefined {
+  if (parsed.name !== undefined) return parsed.name
+  if (parsed.key !== undefined) return parsed.key(req)
+  return routeKey(req)
+}

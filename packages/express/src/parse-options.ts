@@ -1,0 +1,126 @@
+import {
+  type BreakerDefaults,
+  CircuitBreakerRegistry,
+  type Clock,
+  type HttpDetectError,
+  InvalidOptionsError,
+  OPTION_NAMES,
+  resolveOptions,
+  type StateStore,
+} from '@tripswitch/core'
+import type { Request, Response } from 'express'
+import { defaultRegistry } from './default-registry.ts'
+import type { CircuitBreakerMiddlewareOptions, CircuitOpenHandler } from './options.ts'
+
+/** The middleware's options, validated and split into adapter and core parts. */
+export interface ParsedOptions {
+  readonly registry: CircuitBreakerRegistry
+  /** Fixed breaker name (`name` option), or undefined for per-request keys. */
+  readonly name: string | undefined
+  readonly key: ((req: Request) => string) | undefined
+  readonly detectError: HttpDetectError<Request, Response> | undefined
+  /** `onCircuitOpen` or `fallback` (they are alternatives), or undefined for the default 503. */
+  readonly onRefused: CircuitOpenHandler | undefined
+  /** Passed to `registry.get(key, breakerOptions)`; core validates and defaults them. */
+  readonly breakerOptions: BreakerDefaults
+}
+
+const FUNCTION_OPTIONS = ['key', 'detectError', 'onCircuitOpen', 'fallback'] as const
+
+/**
+ * Checks the adapter's own options and splits the rest off for core. Core options are never
+ * checked here: without a registry, core's resolver validates them at once (a bad value fails
+ * at startup, not on the first request); core applies their defaults when the registry creates
+ * each breaker.
+ */
+export function parseOptions(input: CircuitBreakerMiddlewareOptions | undefined): ParsedOptions {
+  if (input === undefined) return fromParts(defaultRegistry, undefined, {}, {})
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+    throw new InvalidOptionsError('options', 'an options object', input)
+  }
+  const { registry, name, store, clock, key, detectError, onCircuitOpen, fallback, ...rest } = input
+  for (const option of FUNCTION_OPTIONS) {
+    const value = input[option]
+    if (value !== undefined && typeof value !== 'function') {
+      throw new InvalidOptionsError(option, 'a function', value)
+    }
+  }
+  if (onCircuitOpen !== undefined && fallback !== undefined) {
+    throw new InvalidOptionsError(
+      'fallback',
+      'not given together with onCircuitOpen (pick one)',
+      fallback,
+    )
+  }
+  if (name !== undefined && key !== undefined) {
+    throw new InvalidOptionsError('key', 'not given together with name (a fixed key)', key)
+  }
+  const breakerOptions: BreakerDefaults = rest
+  const target = registryFor(registry, { name, store, clock }, breakerOptions)
+  return fromParts(
+    target,
+    name,
+    { key, detectError, onRefused: onCircuitOpen ?? fallback },
+    breakerOptions,
+  )
+}
+
+function registryFor(
+  registry: unknown,
+  own: { name: string | undefined; store: StateStore | undefined; clock: Clock | undefined },
+  breakerOptions: BreakerDefaults,
+): CircuitBreakerRegistry {
+  if (registry === undefined) {
+    // Core validates name, store, clock and every breaker option, and names the culprit.
+    resolveOptions({ ...breakerOptions, ...own })
+    const { store, clock } = own
+    if (store === undefined && clock === undefined) return defaultRegistry
+    return new CircuitBreakerRegistry({ store, clock })
+  }
+  if (!isRegistry(registry)) {
+    throw new InvalidOptionsError('registry', 'a CircuitBreakerRegistry', registry)
+  }
+  for (const option of ['name', 'store', 'clock'] as const) {
+    const value = own[option]
+    if (value !== undefined) {
+      const rule = 'absent when a registry is given (configure the registry, or use key)'
+      throw new InvalidOptionsError(option, rule, value)
+    }
+  }
+  // Only the registry knows its defaults (a default strategy decides which options are
+  // allowed), so core validates the rest when the registry creates each breaker. A misspelt
+  // option is an error whatever the defaults are: catch it now.
+  for (const option of Object.keys(breakerOptions)) {
+    if (!OPTION_NAMES.has(option)) {
+      throw new InvalidOptionsError(
+        option,
+        'a known option (check the spelling)',
+        (breakerOptions as Record<string, unknown>)[option],
+      )
+    }
+  }
+  return registry
+}
+
+/** Duck-typed so that a registry from another copy of core is accepted too. */
+export function isRegistry(value: unknown): value is CircuitBreakerRegistry {
+  if (typeof value !== 'object' || value === null) return false
+  const candidate = value as Partial<Record<'get' | 'health', unknown>>
+  return typeof candidate.get === 'function' && typeof candidate.health === 'function'
+}
+
+function fromParts(
+  registry: CircuitBreakerRegistry,
+  name: string | undefined,
+  adapter: Pick<Partial<ParsedOptions>, 'key' | 'detectError' | 'onRefused'>,
+  breakerOptions: BreakerDefaults,
+): ParsedOptions {
+  return {
+    registry,
+    name,
+    key: adapter.key,
+    detectError: adapter.detectError,
+    onRefused: adapter.onRefused,
+    breakerOptions,
+  }
+}

@@ -1,0 +1,95 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express'
+
+/**
+ * Per-route keys under `app.use`.
+ *
+ * Express matches routes only after `app.use` middleware has run, so there the route template
+ * is unknown, and the raw URL must never become a key (ids and query strings would each make a
+ * breaker). Admission cannot wait until the handler has run either. So the middleware defers
+ * it: Express assigns `req.route` (a documented property) synchronously just before the
+ * matched route's handlers run; we watch that assignment and, once per route, put one guard in
+ * front of the route's handlers. The guard runs the admissions deferred for this request, now
+ * that `req.route` names the template, and passes every other request straight on.
+ *
+ * This relies on two parts of Express's `Route` that are the same in Express 4 and 5: the
+ * `stack` array of handler layers and the `methods` map. An unexpected shape throws rather than
+ * leaving routes silently unguarded.
+ */
+
+/** A deferred admission: it calls `proceed()` to go on, or answers the request itself. */
+export type Admission = (proceed: NextFunction) => void
+
+interface RouteInternals {
+  stack: unknown[]
+  methods: Record<string, unknown>
+  all(handler: RequestHandler): unknown
+}
+
+const pending = new WeakMap<Request, Admission[]>()
+const guardedRoutes = new WeakSet<object>()
+
+/** Runs `admission` once a route matches `req`; never if none does (nothing to guard then). */
+export function deferToRoute(req: Request, admission: Admission): void {
+  const queue = pending.get(req)
+  if (queue !== undefined) {
+    queue.push(admission)
+    return
+  }
+  pending.set(req, [admission])
+  watchRoute(req)
+}
+
+function watchRoute(req: Request): void {
+  let route: unknown = req.route
+  Object.defineProperty(req, 'route', {
+    configurable: true,
+    enumerable: true,
+    get: () => route,
+    set: (value: unknown) => {
+      route = value
+      if (pending.has(req)) guardRoute(value)
+    },
+  })
+}
+
+function guardRoute(route: unknown): void {
+  if (typeof route !== 'object' || route === null || guardedRoutes.has(route)) return
+  if (!isRouteInternals(route)) {
+    throw new TypeError('@tripswitch/express: unsupported Express router (a route has no stack)')
+  }
+  const hadAll = route.methods._all
+  const start = route.stack.length
+  route.all(runDeferred)
+  // all() also marks the route as answering every method; the guard must not change routing.
+  if (hadAll === undefined) delete route.methods._all
+  route.stack.unshift(...route.stack.splice(start))
+  guardedRoutes.add(route)
+}
+
+function isRouteInternals(route: object): route is RouteInternals {
+  const r = route as Partial<Record<keyof RouteInternals, unknown>>
+  return Array.isArray(r.stack) && typeof r.methods === 'object' && typeof r.all === 'function'
+}
+
+/** The guard in front of each route reached by a deferring middleware. */
+function runDeferred(req: Request, _res: Response, next: NextFunction): void {
+  const queue = pending.get(req)
+  if (queue === undefined) {
+    next()
+    return
+  }
+  // Admitted once, by the first matching route; later routes of the same request pass.
+  pending.delete(req)
+  runFrom(queue, 0, next)
+}
+
+function runFrom(queue: Admission[], index: number, next: NextFunction): void {
+  const admission = queue[index]
+  if (admission === undefined) {
+    next()
+    return
+  }
+  admission((signal?: unknown) =>
+    signal === undefined ? runFrom(queue, index + 1, next) : next(signal),
+  )
+}
