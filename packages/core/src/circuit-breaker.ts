@@ -266,7 +266,8 @@ export class CircuitBreaker {
     return new CallPermit(
       this.owner,
       generation,
-      measure ? this.options.clock.now() : 0,
+      // NaN, not 0, marks "not measured": 0 is a legitimate reading of an injected clock.
+      measure ? this.options.clock.now() : Number.NaN,
       token,
       uncounted,
     )
@@ -306,7 +307,8 @@ export class CircuitBreaker {
 
   private settle(permit: CallPermit, outcome: Outcome, error: unknown): void {
     this.inFlight--
-    const durationMs = permit.startedAt === 0 ? 0 : this.options.clock.now() - permit.startedAt
+    const measured = !Number.isNaN(permit.startedAt)
+    const durationMs = measured ? this.options.clock.now() - permit.startedAt : 0
     this.emitOutcome(outcome, error, durationMs)
     if (permit.uncounted) return
     if (permit.token !== undefined) {
@@ -324,9 +326,9 @@ export class CircuitBreaker {
     const now =
       this.window.kind !== 'time'
         ? 0
-        : permit.startedAt === 0
-          ? this.options.clock.now()
-          : permit.startedAt + durationMs
+        : measured
+          ? permit.startedAt + durationMs
+          : this.options.clock.now()
     recordOutcome(this.window, failed, slow, now)
     // The window's running counters are current after recording: decide on them, no copy.
     // Under 'rate' a success can trip too: it may bring the window up to minimumCalls.

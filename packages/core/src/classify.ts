@@ -25,5 +25,6 @@ export function openDuration(
   const grown = recoveryTimeout * backoff.multiplier ** Math.max(0, openings - 1)
   const capped = Math.min(grown, backoff.maxRecoveryTimeout)
   const spread = capped * backoff.jitter * (2 * random() - 1)
-  return Math.max(1, Math.round(capped + spread))
+  // The cap bounds the jittered duration too: maxRecoveryTimeout is an upper bound.
+  return Math.max(1, Math.min(backoff.maxRecoveryTimeout, Math.round(capped + spread)))
 }

@@ -32,7 +32,7 @@ export class CallPermit implements Permit {
     private readonly owner: PermitOwner,
     /** Generation of the circuit when the call was admitted. */
     readonly generation: number,
-    /** Clock time (ms) the call started; 0 when durations are not needed. */
+    /** Clock time (ms) the call started; NaN when durations are not needed. */
     readonly startedAt: number,
     /** Probe lease token, or undefined for an ordinary call. */
     readonly token: string | undefined,
