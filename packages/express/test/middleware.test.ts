@@ -60,7 +60,8 @@ describe('circuitBreaker on a route', () => {
 
   it('counts thrown and next(err) errors by the status they end with (500 fails, 404 does not)', async () => {
     const { registry } = fakeRegistry()
-    const status = (code: number) => Object.assign(new Error(`status ${code}`), { statusCode: code })
+    const status = (code: number) =>
+      Object.assign(new Error(`status ${code}`), { statusCode: code })
     const app = express()
     const guard = circuitBreaker({ registry, errorThreshold: 2 })
     app.get('/throws', guard, () => {
@@ -107,9 +108,13 @@ describe('circuitBreaker on a route', () => {
   it('answers an open circuit with 503, Retry-After, no-store and a body without internals', async () => {
     const { clock, registry } = fakeRegistry()
     const app = express()
-    app.get('/users/:id', circuitBreaker({ registry, errorThreshold: 1, recoveryTimeout: 30_000 }), () => {
-      throw new Error('secret downstream failure at db.internal:5432')
-    })
+    app.get(
+      '/users/:id',
+      circuitBreaker({ registry, errorThreshold: 1, recoveryTimeout: 30_000 }),
+      () => {
+        throw new Error('secret downstream failure at db.internal:5432')
+      },
+    )
     const served = await serve(app)
     expect((await served.fetch('/users/42?token=hunter2')).status).toBe(500)
 
@@ -159,6 +164,10 @@ describe('circuitBreaker on a route', () => {
     })
     const served = await serve(app)
 
-    expect((await served.fetch('/who')).json).toEqual({ name: 'GET /who', state: 'closed', active: 1 })
+    expect((await served.fetch('/who')).json).toEqual({
+      name: 'GET /who',
+      state: 'closed',
+      active: 1,
+    })
   })
 })

@@ -1,0 +1,103 @@
+import { InvalidOptionsError, MemoryStore } from '@tripswitch/core'
+import express from 'express'
+import { describe, expect, it } from 'vitest'
+import {
+  type CircuitBreakerMiddlewareOptions,
+  circuitBreaker,
+  circuitStatus,
+} from '../src/index.ts'
+import { fakeRegistry, serve } from './helpers.ts'
+
+/** What `build` threw, as an InvalidOptionsError naming `option` and carrying `value`. */
+function expectInvalid(build: () => unknown, option: string, value: unknown): void {
+  let thrown: unknown
+  try {
+    build()
+  } catch (error) {
+    thrown = error
+  }
+  expect(thrown).toBeInstanceOf(InvalidOptionsError)
+  const error = thrown as InvalidOptionsError
+  expect(error.code).toBe('ERR_CIRCUIT_OPTIONS')
+  expect(error.option).toBe(option)
+  expect(Object.is(error.value, value)).toBe(true)
+  expect(error.message).toContain(option)
+}
+
+// Options a caller without types could pass.
+const untyped = (options: Record<string, unknown>) => () =>
+  circuitBreaker(options as unknown as CircuitBreakerMiddlewareOptions)
+
+describe('invalid options', () => {
+  const { registry, clock } = fakeRegistry()
+
+  it.each([
+    ['key', 'route'],
+    ['detectError', true],
+    ['onCircuitOpen', 503],
+    ['fallback', {}],
+  ])('rejects a %s that is not a function', (option, value) => {
+    expectInvalid(untyped({ [option]: value }), option, value)
+  })
+
+  it.each([
+    ['errorThreshold', 0],
+    ['recoveryTimeout', -1],
+    ['timeout', 1.5],
+    ['timeout', Number.POSITIVE_INFINITY],
+    ['halfOpenMaxCalls', Number.NaN],
+    ['errorThresold', 3],
+    ['windowSize', 10],
+  ])('lets core reject %s = %s at once, naming it', (option, value) => {
+    expectInvalid(untyped({ [option]: value }), option, value)
+  })
+
+  it('rejects options that are not an object', () => {
+    expectInvalid(untyped(null as unknown as Record<string, unknown>), 'options', null)
+  })
+
+  it('rejects name, store or clock next to a registry', () => {
+    expectInvalid(untyped({ registry, name: 'x' }), 'name', 'x')
+    expectInvalid(untyped({ registry, clock }), 'clock', clock)
+    const store = new MemoryStore()
+    expectInvalid(untyped({ registry, store }), 'store', store)
+  })
+
+  it('rejects both key and name, and both onCircuitOpen and fallback', () => {
+    const key = () => 'k'
+    expectInvalid(untyped({ name: 'n', key }), 'key', key)
+    const answer = () => undefined
+    expectInvalid(untyped({ onCircuitOpen: answer, fallback: answer }), 'fallback', answer)
+  })
+
+  it('rejects a registry that is not one, and a misspelt option next to a registry', () => {
+    const fake = { get: 1 }
+    expectInvalid(untyped({ registry: fake }), 'registry', fake)
+    expectInvalid(untyped({ registry, recoverTimeout: 10 }), 'recoverTimeout', 10)
+    const notRegistry = { health: 'up' }
+    expectInvalid(() => circuitStatus(notRegistry as never), 'registry', notRegistry)
+  })
+
+  it('lets core reject a bad value given with a registry when it creates the breaker', async () => {
+    const app = express()
+    app.get('/x', circuitBreaker({ registry, errorThreshold: -2 }), (_req, res) => {
+      res.sendStatus(200)
+    })
+    app.use(
+      (
+        error: InvalidOptionsError,
+        _req: express.Request,
+        res: express.Response,
+        _next: express.NextFunction,
+      ) => {
+        res.status(500).json({ code: error.code, option: error.option })
+      },
+    )
+    const served = await serve(app)
+
+    expect((await served.fetch('/x')).json).toEqual({
+      code: 'ERR_CIRCUIT_OPTIONS',
+      option: 'errorThreshold',
+    })
+  })
+})
