@@ -222,13 +222,28 @@ export class CircuitBreaker {
 
   private resolved<T>(permit: CallPermit, value: T): T {
     const detect = this.options.detectError
-    if (detect?.(value)) permit.failure(undefined)
+    let detected: boolean | undefined
+    try {
+      detected = detect?.(value)
+    } catch (error) {
+      // A throwing classifier must not leak the permit: count a failure, surface its error.
+      permit.failure(error)
+      throw error
+    }
+    if (detected) permit.failure(undefined)
     else permit.success()
     return value
   }
 
   private failed<T>(permit: CallPermit, error: unknown, args: unknown[]): Promise<T> {
-    if (classifyError(error, this.options) === 'ignore') {
+    let outcome: Outcome
+    try {
+      outcome = classifyError(error, this.options)
+    } catch (classifierError) {
+      permit.failure(error)
+      return Promise.reject(classifierError)
+    }
+    if (outcome === 'ignore') {
       permit.ignore()
       return Promise.reject(error)
     }

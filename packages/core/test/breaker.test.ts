@@ -1522,3 +1522,43 @@ describe('two breakers sharing a MemoryStore', () => {
     expect(b.state).toBe('closed')
   })
 })
+
+// ---------------------------------------------------------------------------------------------
+// A throwing classifier
+// ---------------------------------------------------------------------------------------------
+
+describe('a classifier that throws', () => {
+  const bug = new Error('classifier bug')
+  const throwing = () => {
+    throw bug
+  }
+
+  const cases: Array<[string, CircuitBreakerOptions, () => unknown]> = [
+    ['detectError', { detectError: throwing }, () => 'value'],
+    ['detectError (with timeout)', { detectError: throwing, timeout: 100 }, () => 'value'],
+    ['isFailure', { isFailure: throwing }, boom],
+    ['isFailure (with timeout)', { isFailure: throwing, timeout: 100 }, boom],
+  ]
+
+  it.each(cases)(
+    '%s: rejects with its error and still settles the permit',
+    async (_, options, fn) => {
+      const { breaker, clock } = make({ errorThreshold: 5, ...options })
+      await expect(breaker.execute(fn)).rejects.toBe(bug)
+      expect(breaker.activeCalls).toBe(0)
+      expect(clock.pendingTimers).toBe(0)
+    },
+  )
+
+  it.each(cases)('%s: does not hold a half-open probe slot', async (_, options, fn) => {
+    const { breaker, clock } = make({ errorThreshold: 1, recoveryTimeout: 1_000, ...options })
+    await tripNow(breaker)
+    clock.advance(1_000)
+    await expect(breaker.execute(fn)).rejects.toBe(bug)
+    expect(breaker.activeCalls).toBe(0)
+    // The probe counted as a failure: the circuit reopened instead of waiting on a lost lease.
+    expect(breaker.state).toBe('open')
+    clock.advance(1_000)
+    await expect(breaker.acquire()).resolves.toMatchObject({ probe: true })
+  })
+})
