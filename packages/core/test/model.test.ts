@@ -17,6 +17,8 @@ const RECOVERY_TIMEOUT = 1_000
 // MODEL_RUNS overrides (e.g. 100_000 for a nightly run); CI runs 2,000 (about 10 s).
 const NUM_RUNS = Number(process.env.MODEL_RUNS ?? (process.env.CI ? 2_000 : 200))
 const MAX_COMMANDS = 100
+// About 3 ms a run; leave room for slow machines and large MODEL_RUNS.
+const TIMEOUT_MS = Math.max(120_000, NUM_RUNS * 20)
 
 interface RealPermit {
   readonly permit: Permit
@@ -234,14 +236,14 @@ async function runModel(config: ModelConfig, commands: Iterable<BreakerCommand>)
 
 describe('CircuitBreaker against a model', () => {
   it(`consecutive strategy: ${NUM_RUNS} runs of up to ${MAX_COMMANDS} overlapping calls`, {
-    timeout: 120_000,
+    timeout: TIMEOUT_MS,
   }, async () => {
     await fc.assert(fc.asyncProperty(consecutiveConfig, commandsArb, runModel), {
       numRuns: NUM_RUNS,
     })
   })
 
-  it(`rate strategy over the last N calls: ${NUM_RUNS} runs`, { timeout: 120_000 }, async () => {
+  it(`rate strategy over the last N calls: ${NUM_RUNS} runs`, { timeout: TIMEOUT_MS }, async () => {
     await fc.assert(fc.asyncProperty(rateConfig, commandsArb, runModel), { numRuns: NUM_RUNS })
   })
 })
