@@ -62,16 +62,12 @@ const legal = pairs.filter((p) => p.expected !== undefined)
 const illegal = pairs.filter((p) => p.expected === undefined)
 
 describe('transition()', () => {
-  it('covers all 30 pairs, 19 of them legal', () => {
-    expect(pairs).toHaveLength(30)
-    expect(legal).toHaveLength(19)
-  })
-
   it('publishes exactly the legal pairs in LEGAL_TRANSITIONS', () => {
     const published = Object.entries(LEGAL_TRANSITIONS).flatMap(([event, states]) =>
       states.map((state) => `${state} + ${event}`),
     )
     expect(published.sort()).toEqual(legal.map((p) => p.key).sort())
+    expect(published).toHaveLength(19)
   })
 
   it.each(legal)('$key -> $expected.state', ({ state, event, expected }) => {
