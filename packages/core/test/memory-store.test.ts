@@ -14,7 +14,12 @@ describeStoreContract(
 describe('MemoryStore', () => {
   it('answers synchronously, so in-process breakers decide without waiting', () => {
     const store = new MemoryStore({ clock: new FakeClock() })
-    const answer = store.transition('a', { fromGeneration: 0, to: 'open', openForMs: 10, openings: 1 })
+    const answer = store.transition('a', {
+      fromGeneration: 0,
+      to: 'open',
+      openForMs: 10,
+      openings: 1,
+    })
     expect(answer).not.toBeInstanceOf(Promise)
     expect(answer.state).toBe('open')
   })
