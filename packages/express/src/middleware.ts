@@ -57,7 +57,11 @@ export function circuitBreaker(
   return Object.assign(middleware, { registry: parsed.registry })
 }
 
-/** The key known on arrival: the fixed name, the user's key, or the matched route's. */
+/**
+ * The key known on arrival: the fixed name, the user's key, or the matched route's. `req.route`
+ * is set on arrival when the middleware sits on a route. (Under app.use placed after a route
+ * that passed the request on with next(), it still names that route: a template all the same.)
+ */
 function keyNow(req: Request, parsed: ParsedOptions): string | undefined {
   if (parsed.name !== undefined) return parsed.name
   if (parsed.key !== undefined) return parsed.key(req)

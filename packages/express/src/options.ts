@@ -65,6 +65,7 @@ export interface WithRegistry {
 
 /** Without a registry: the module-level registry, or a private one when `store`/`clock` is given. */
 export interface WithoutRegistry {
+  /** Absent: breakers go to {@link defaultRegistry}, or to a private registry (see `store`, `clock`). */
   registry?: undefined
   /** One fixed breaker name for every request instead of per-route keys. @default per-route keys */
   name?: string

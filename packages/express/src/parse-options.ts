@@ -33,8 +33,7 @@ const FUNCTION_OPTIONS = ['key', 'detectError', 'onCircuitOpen', 'fallback'] as 
  * at startup, not on the first request); core applies their defaults when the registry creates
  * each breaker.
  */
-export function parseOptions(input: CircuitBreakerMiddlewareOptions | undefined): ParsedOptions {
-  if (input === undefined) return fromParts(defaultRegistry, undefined, {}, {})
+export function parseOptions(input: CircuitBreakerMiddlewareOptions = {}): ParsedOptions {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new InvalidOptionsError('options', 'an options object', input)
   }
@@ -57,12 +56,8 @@ export function parseOptions(input: CircuitBreakerMiddlewareOptions | undefined)
   }
   const breakerOptions: BreakerDefaults = rest
   const target = registryFor(registry, { name, store, clock }, breakerOptions)
-  return fromParts(
-    target,
-    name,
-    { key, detectError, onRefused: onCircuitOpen ?? fallback },
-    breakerOptions,
-  )
+  const onRefused = onCircuitOpen ?? fallback
+  return { registry: target, name, key, detectError, onRefused, breakerOptions }
 }
 
 function registryFor(
@@ -107,20 +102,4 @@ export function isRegistry(value: unknown): value is CircuitBreakerRegistry {
   if (typeof value !== 'object' || value === null) return false
   const candidate = value as Partial<Record<'get' | 'health', unknown>>
   return typeof candidate.get === 'function' && typeof candidate.health === 'function'
-}
-
-function fromParts(
-  registry: CircuitBreakerRegistry,
-  name: string | undefined,
-  adapter: Pick<Partial<ParsedOptions>, 'key' | 'detectError' | 'onRefused'>,
-  breakerOptions: BreakerDefaults,
-): ParsedOptions {
-  return {
-    registry,
-    name,
-    key: adapter.key,
-    detectError: adapter.detectError,
-    onRefused: adapter.onRefused,
-    breakerOptions,
-  }
 }

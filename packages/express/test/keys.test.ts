@@ -57,6 +57,22 @@ describe('breaker keys', () => {
     ).toEqual(['GET /api/users/:id', 'POST /api/users'])
   })
 
+  it('keys routes of a router that uses the middleware itself', async () => {
+    const { registry } = fakeRegistry()
+    const shop = express.Router()
+    shop.use(circuitBreaker({ registry }))
+    shop.get('/carts/:cart/items', answerWith(200))
+    const app = express()
+    app.use('/shop', shop)
+    const served = await serve(app)
+
+    expect((await served.fetch('/shop/carts/c1/items?page=2')).json).toEqual({
+      breaker: 'GET /shop/carts/:cart/items',
+    })
+    expect((await served.fetch('/shop/carts/c2/items')).status).toBe(200)
+    expect(registry.list().map((b) => b.name)).toEqual(['GET /shop/carts/:cart/items'])
+  })
+
   it('leaves unmatched requests and route methods alone under app.use', async () => {
     const { registry } = fakeRegistry()
     const app = express()

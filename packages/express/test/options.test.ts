@@ -101,3 +101,18 @@ describe('invalid options', () => {
     })
   })
 })
+
+describe('option types', () => {
+  it('refuses name, store and clock next to a registry at compile time', () => {
+    const { registry, clock } = fakeRegistry()
+    // The directives fail `tsc` if these lines ever type-check; the calls still throw at runtime.
+    // @ts-expect-error name is not accepted with a registry
+    expect(() => circuitBreaker({ registry, name: 'x' })).toThrow(InvalidOptionsError)
+    // @ts-expect-error clock is not accepted with a registry
+    expect(() => circuitBreaker({ registry, clock })).toThrow(InvalidOptionsError)
+    const resultBased = (result: string) => result === ''
+    // @ts-expect-error core's result-based detectError is replaced by the HTTP one
+    expect(() => circuitBreaker({ registry, detectError: resultBased })).not.toThrow()
+    expect(circuitBreaker({ clock, errorThreshold: 2, timeout: 1_000 }).registry).not.toBe(registry)
+  })
+})
