@@ -178,6 +178,20 @@ describe('timeout', () => {
     expect(app.circuitBreakers.get('GET /').state).toBe('open')
   })
 
+  it('a hijacked reply answers for itself: its timeout counts nothing and frees the permit', async () => {
+    const { app, clock } = await appWith({ threshold: 1, timeout: 100 })
+    app.get('/', { preHandler: app.circuitBreaker() }, (_request, reply) => {
+      reply.hijack()
+      reply.raw.writeHead(500).end('raw')
+    })
+    expect((await app.inject('/')).body).toBe('raw')
+    const breaker = app.circuitBreakers.get('GET /')
+    expect(breaker.activeCalls).toBe(1)
+    clock.advance(100)
+    expect(breaker.activeCalls).toBe(0)
+    expect(breaker.state).toBe('closed')
+  })
+
   it('a fast handler leaves no timer behind', async () => {
     const { app, clock } = await appWith()
     app.get('/', { preHandler: app.circuitBreaker() }, statusHandler)
