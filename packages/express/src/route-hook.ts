@@ -57,12 +57,15 @@ function guardRoute(route: unknown): void {
   if (!isRouteInternals(route)) {
     throw new TypeError('@tripswitch/express: unsupported Express router (a route has no stack)')
   }
+  const handlers = route.stack
   const hadAll = route.methods._all
-  const start = route.stack.length
+  // Requests already inside this route hold the old array and an index into it: build a new
+  // array rather than shift theirs, or one of their handlers would run twice.
+  route.stack = handlers.slice()
   route.all(runDeferred)
   // all() also marks the route as answering every method; the guard must not change routing.
   if (hadAll === undefined) delete route.methods._all
-  route.stack.unshift(...route.stack.splice(start))
+  route.stack = [route.stack[handlers.length], ...handlers]
   guardedRoutes.add(route)
 }
 

@@ -1,7 +1,7 @@
 import express, { type Request, type Response } from 'express'
 import { describe, expect, it } from 'vitest'
 import { circuitBreaker } from '../src/index.ts'
-import { fakeRegistry, serve, statuses } from './helpers.ts'
+import { deferred, fakeRegistry, serve, statuses } from './helpers.ts'
 
 const answerWith = (status: number) => (_req: Request, res: Response) => {
   res.status(status).json({ breaker: res.locals.circuitBreaker?.name ?? null })
@@ -71,6 +71,40 @@ describe('breaker keys', () => {
     })
     expect((await served.fetch('/shop/carts/c2/items')).status).toBe(200)
     expect(registry.list().map((b) => b.name)).toEqual(['GET /shop/carts/:cart/items'])
+  })
+
+  it('does not disturb a request already inside a route when it first guards that route', async () => {
+    const { registry } = fakeRegistry()
+    const entered = deferred()
+    const release = deferred()
+    const runs: string[] = []
+    const router = express.Router()
+    router.get(
+      '/shared',
+      async (req, _res, next) => {
+        runs.push(`first ${req.baseUrl}`)
+        if (req.baseUrl === '/open') {
+          entered.resolve()
+          await release.promise
+        }
+        next()
+      },
+      (req, res) => {
+        runs.push(`second ${req.baseUrl}`)
+        res.json({ breaker: res.locals.circuitBreaker?.name ?? null })
+      },
+    )
+    const app = express()
+    app.use('/open', router)
+    app.use('/guarded', circuitBreaker({ registry }), router)
+    const served = await serve(app)
+
+    const open = served.fetch('/open/shared')
+    await entered.promise
+    expect((await served.fetch('/guarded/shared')).json).toEqual({ breaker: 'GET /guarded/shared' })
+    release.resolve()
+    expect((await open).json).toEqual({ breaker: null })
+    expect(runs).toEqual(['first /open', 'first /guarded', 'second /guarded', 'second /open'])
   })
 
   it('leaves unmatched requests and route methods alone under app.use', async () => {
