@@ -16,7 +16,13 @@ import {
   transition,
 } from './transition.ts'
 import { shouldTrip } from './trip.ts'
-import { createWindow, hasFailures, readTotals, recordOutcome, type WindowData } from './window.ts'
+import {
+  createWindow,
+  hasLiveFailures,
+  readTotals,
+  recordOutcome,
+  type WindowData,
+} from './window.ts'
 
 /** A guarded function: it receives a signal that aborts when the call times out. */
 export type Guarded<T> = (signal: AbortSignal) => T | PromiseLike<T>
@@ -136,9 +142,13 @@ export class CircuitBreaker {
     return snapshotOf(this.name, this.current, readTotals(this.window, now), now, this.inFlight)
   }
 
-  /** True when the circuit holds nothing worth keeping: closed, no calls in flight, no failures. */
+  /**
+   * True when the circuit holds nothing worth keeping: closed, no calls in flight, and no
+   * failures that could still trip it. The registry evicts only idle breakers.
+   */
   get idle(): boolean {
-    return this.current.state === 'closed' && this.inFlight === 0 && !hasFailures(this.window)
+    if (this.current.state !== 'closed' || this.inFlight !== 0) return false
+    return !hasLiveFailures(this.window, this.options.strategy, this.options.clock.now())
   }
 
   /** Stops listening to a shared store. The breaker keeps working on local state. */

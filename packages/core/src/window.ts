@@ -1,4 +1,4 @@
-import type { ResolvedOptions } from './options.ts'
+import type { ResolvedOptions, Strategy } from './options.ts'
 
 /**
  * What a window knows about the calls of the current closed period. JSON-safe, so a store can
@@ -142,7 +142,8 @@ function recordInTime(window: TimeWindow, failed: boolean, slow: boolean, now: n
 function advance(window: TimeWindow, now: number): number {
   const size = window.stamps.length
   const index = Math.floor(now / window.bucketMs)
-  const slot = index % size
+  // Clocks may read negative (only differences matter): keep the slot in range.
+  const slot = ((index % size) + size) % size
   if (window.stamps[slot] === index) return slot
   for (let i = 0; i < size; i++) {
     const stamp = window.stamps[i]!
@@ -177,6 +178,14 @@ export function readTotals(window: WindowData, now: number): WindowTotals {
 }
 
 /** True when the window holds a failure: its breaker has state worth keeping. */
-export function hasFailures(window: WindowData): boolean {
-  return window.failures > 0 || window.consecutiveFailures > 0 || window.netFailures > 0
+/**
+ * True when the window holds failures that can still trip the circuit under `strategy`: its
+ * breaker has live state worth keeping. Reads a time window at `now`, so expired failures
+ * do not count.
+ */
+export function hasLiveFailures(window: WindowData, strategy: Strategy, now: number): boolean {
+  if (strategy === 'consecutive') return window.consecutiveFailures > 0
+  if (strategy === 'net') return window.netFailures > 0
+  if (window.kind === 'time') advance(window, now)
+  return window.failures > 0
 }
