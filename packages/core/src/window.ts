@@ -56,6 +56,7 @@ interface RingWindow extends Counters {
 interface TimeWindow extends Counters {
   readonly kind: 'time'
   readonly bucketMs: number
+  /** Absolute bucket index held by each slot; NaN = empty (indexes may be negative). */
   readonly stamps: Float64Array
   readonly bucketCalls: Uint32Array
   readonly bucketFailures: Uint32Array
@@ -89,7 +90,7 @@ export function createWindow(options: ResolvedOptions): WindowData {
     return {
       kind: 'time',
       bucketMs,
-      stamps: new Float64Array(buckets).fill(-1),
+      stamps: new Float64Array(buckets).fill(Number.NaN),
       bucketCalls: new Uint32Array(buckets),
       bucketFailures: new Uint32Array(buckets),
       bucketSlow: new Uint32Array(buckets),
@@ -147,9 +148,9 @@ function advance(window: TimeWindow, now: number): number {
   if (window.stamps[slot] === index) return slot
   for (let i = 0; i < size; i++) {
     const stamp = window.stamps[i]!
-    if (stamp >= 0 && stamp <= index - size) clearBucket(window, i)
+    if (stamp <= index - size) clearBucket(window, i)
   }
-  if (window.stamps[slot]! >= 0) clearBucket(window, slot)
+  if (!Number.isNaN(window.stamps[slot]!)) clearBucket(window, slot)
   window.stamps[slot] = index
   return slot
 }
@@ -161,7 +162,7 @@ function clearBucket(window: TimeWindow, i: number): void {
   window.bucketCalls[i] = 0
   window.bucketFailures[i] = 0
   window.bucketSlow[i] = 0
-  window.stamps[i] = -1
+  window.stamps[i] = Number.NaN
 }
 
 /** The totals of `window` as seen at time `now` (ms). */
