@@ -11,6 +11,9 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
  * front of the route's handlers. The guard runs the admissions deferred for this request, now
  * that `req.route` names the template, and passes every other request straight on.
  *
+ * The router assigns `req.route` as soon as a route matches, before the route starts its
+ * dispatch, so the guard is in place for the very request that first reaches a route.
+ *
  * This relies on two parts of Express's `Route` that are the same in Express 4 and 5: the
  * `stack` array of handler layers and the `methods` map. An unexpected shape throws rather than
  * leaving routes silently unguarded.
