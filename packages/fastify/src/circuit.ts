@@ -53,18 +53,21 @@ export class Circuit {
       this.name = this.context.names.has(base) ? `${base} #${this.id}` : base
       this.context.names.add(this.name)
     }
-    this.breaker()
+    // With `key`, breakers are named per request: there is none to create yet.
+    if (this.settings.hooks.key === undefined) this.breaker()
   }
 
-  private breaker(): CircuitBreaker {
-    return this.context.settings.registry.get(this.name!, this.settings.breaker)
+  private breaker(request?: FastifyRequest): CircuitBreaker {
+    const key = this.settings.hooks.key
+    const name = key !== undefined && request !== undefined ? key(request) : this.name!
+    return this.context.settings.registry.get(name, this.settings.breaker)
   }
 
   private async guard(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
     // A preHandler added by hand (e.g. with addHook) was never seen by onRoute.
     if (this.name === undefined)
       this.bind(request.routeOptions.method ?? request.method, request.routeOptions.url ?? '*')
-    const breaker = this.breaker()
+    const breaker = this.breaker(request)
     let permit: Permit
     try {
       permit = await breaker.acquire()
@@ -74,7 +77,7 @@ export class Circuit {
       // Our own 503 says nothing about the other circuits guarding this route.
       settleAll(this.context, request, undefined)
       const answer = prepareOpen(reply, error, this.context.settings.openMessage)
-      await sendAnswer(request, reply, this.settings.onCircuitOpen, answer)
+      await sendAnswer(request, reply, this.settings.hooks.onCircuitOpen, answer)
       return reply
     }
     const flight = new Flight(this, breaker, permit, breaker.settings.clock)

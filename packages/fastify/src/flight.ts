@@ -8,6 +8,8 @@ import type { Circuit } from './circuit.ts'
 export class Flight {
   /** The next flight of the same request (a route may sit behind several circuits). */
   next: Flight | undefined = undefined
+  /** The error the route raised, if any (for `detectError`). */
+  error: unknown = undefined
   /** Clock time the request was admitted, in ms. */
   readonly startedAt: number
   private settled = false

@@ -2,6 +2,7 @@ import { CircuitOpenError, inboundOutcome } from '@tripswitch/core'
 import type {
   FastifyReply,
   FastifyRequest,
+  onErrorHookHandler,
   onRequestAbortHookHandler,
   onSendHookHandler,
 } from 'fastify'
@@ -51,7 +52,7 @@ export function onTimer(
     flight.circuit.settings.timeout,
     context.settings.timeoutMessage,
   )
-  void sendAnswer(request, reply, flight.circuit.settings.onTimeout, error)
+  void sendAnswer(request, reply, flight.circuit.settings.hooks.onTimeout, error)
 }
 
 /** Settles one flight from its reply; says whether the reply must be replaced. */
@@ -70,12 +71,14 @@ function verdictOf(
     flight.settle('failure')
     return { kind: 'timeout', flight }
   }
-  const outcome = inboundOutcome({
-    statusCode: reply.statusCode,
-    error: undefined,
-    request,
-    response: reply,
-  })
+  const { detectError } = flight.circuit.settings.hooks
+  // By default the reply's status decides, as in @fastify/circuit-breaker: an error handler may
+  // have answered a thrown error with another status than the error's own.
+  const error = detectError === undefined ? undefined : flight.error
+  const outcome = inboundOutcome(
+    { statusCode: reply.statusCode, error, request, response: reply },
+    detectError,
+  )
   const probe = flight.permit.probe
   flight.settle(outcome)
   // A failed probe reopens the circuit but keeps its own answer, as @fastify/circuit-breaker does.
@@ -97,11 +100,11 @@ function replacement(
       circuit.settings.timeout,
       context.settings.timeoutMessage,
     )
-    return replacePayload(request, reply, circuit.settings.onTimeout, error)
+    return replacePayload(request, reply, circuit.settings.hooks.onTimeout, error)
   }
   const refusal = new CircuitOpenError(breaker.name, breaker.state, breaker.retryAfterMs)
   const error = prepareOpen(reply, refusal, context.settings.openMessage)
-  return replacePayload(request, reply, circuit.settings.onCircuitOpen, error)
+  return replacePayload(request, reply, circuit.settings.hooks.onCircuitOpen, error)
 }
 
 /** The onSend hook: settles the request's flights and replaces the payload when one asks to. */
@@ -120,6 +123,14 @@ export function onSendHook(context: PluginContext): onSendHookHandler {
       (replaced) => done(null, replaced),
       (error: Error) => done(error),
     )
+  }
+}
+
+/** The onError hook: keeps the route's error for `detectError`. */
+export function onErrorHook(context: PluginContext): onErrorHookHandler {
+  return function onError(request, _reply, error, done) {
+    for (let f = context.flights.get(request); f !== undefined; f = f.next) f.error ??= error
+    done()
   }
 }
 

@@ -1,4 +1,10 @@
-import type { BreakerDefaults, CircuitBreakerRegistry, Clock, StateStore } from '@tripswitch/core'
+import type {
+  BreakerDefaults,
+  CircuitBreakerRegistry,
+  Clock,
+  HttpDetectError,
+  StateStore,
+} from '@tripswitch/core'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
 /**
@@ -14,9 +20,9 @@ export type CircuitAnswerHook = (request: FastifyRequest, reply: FastifyReply) =
  * Options of one circuit: every `@tripswitch/core` breaker option, plus the names of
  * `@fastify/circuit-breaker`. Given to `app.circuitBreaker(options)` (compat form) or as
  * `config: { circuitBreaker: options }` on a route (config form); they override the plugin's.
- * HTTP outcomes are classified by status, so the core options that classify results or thrown
- * errors (`detectError`, `isFailure`, `ignoreErrors`, `recordErrors`) and `fallback` are
- * rejected here.
+ * A circuit sees replies, not calls, so the core options that classify a call's result or
+ * thrown error (`isFailure`, `ignoreErrors`, `recordErrors`) and `fallback` are rejected, and
+ * `detectError` takes the reply instead of a result.
  */
 export interface CircuitBreakerRouteOptions
   extends Omit<
@@ -40,6 +46,17 @@ export interface CircuitBreakerRouteOptions
   timeout?: number
   /** Milliseconds the circuit stays open before one probe request is let through. Alias of `recoveryTimeout`. @default 10_000 */
   resetTimeout?: number
+  /**
+   * Classifies a reply: `true` = failure. Gets the final `statusCode`, the `error` the route
+   * threw (if any), the request and the reply. A request the client aborted is never counted.
+   * @default a status >= 500 fails, anything else succeeds
+   */
+  detectError?: HttpDetectError<FastifyRequest, FastifyReply>
+  /**
+   * Names the breaker a request goes through, e.g. per tenant: `(request) => \`orders:${request.headers['x-tenant']}\``.
+   * Names go through the registry and its bound (`cache`). @default the circuit's name
+   */
+  key?: (request: FastifyRequest) => string
   /** Custom answer to a request refused by an open circuit. @default the 503 `FST_ERR_CIRCUIT_BREAKER_OPEN` error */
   onCircuitOpen?: CircuitAnswerHook
   /** Custom answer to a request slower than `timeout`. @default the 503 `FST_ERR_CIRCUIT_BREAKER_TIMEOUT` error */

@@ -4,7 +4,7 @@ import fp from 'fastify-plugin'
 import type { FastifyCircuitBreakerBeforeHandler } from './augment.ts'
 import { expect, isOptionsObject } from './check.ts'
 import { Circuit, type PluginContext } from './circuit.ts'
-import { onAbortHook, onSendHook } from './lifecycle.ts'
+import { onAbortHook, onErrorHook, onSendHook } from './lifecycle.ts'
 import type { CircuitBreakerRouteOptions, FastifyCircuitBreakerOptions } from './options.ts'
 import { type PluginSettings, resolvePluginOptions } from './plugin-options.ts'
 import { EMPTY_LAYER, type Layer, layerOf, settingsOf } from './settings.ts'
@@ -47,6 +47,7 @@ function plugin(
   )
   fastify.addHook('onRoute', (route) => onRoute(context, route))
   fastify.addHook('onSend', onSendHook(context))
+  fastify.addHook('onError', onErrorHook(context))
   fastify.addHook('onRequestAbort', onAbortHook(context))
   if (settings.statusRoute !== undefined) addStatusRoute(fastify, settings)
   done()

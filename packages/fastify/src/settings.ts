@@ -1,10 +1,14 @@
 import { type BreakerDefaults, resolveOptions } from '@tripswitch/core'
 import { asWritten, expect, is, isOptionsObject, optional } from './check.ts'
-import {
-  type CircuitAnswerHook,
-  type CircuitBreakerRouteOptions,
-  COMPAT_DEFAULTS,
-} from './options.ts'
+import { type CircuitBreakerRouteOptions, COMPAT_DEFAULTS } from './options.ts'
+
+/** The options of a circuit that are functions of this plugin, not of the core. */
+export type CircuitHooks = Pick<
+  CircuitBreakerRouteOptions,
+  'onCircuitOpen' | 'onTimeout' | 'detectError' | 'key'
+>
+
+const HOOK_NAMES = ['onCircuitOpen', 'onTimeout', 'detectError', 'key'] as const
 
 /** One layer of circuit options (the plugin's or a route's), in core names. */
 export interface Layer {
@@ -13,8 +17,7 @@ export interface Layer {
   /** Core option name -> the name the user wrote (`errorThreshold` -> `threshold`). */
   readonly written: Readonly<Record<string, string>>
   readonly name: string | undefined
-  readonly onCircuitOpen: CircuitAnswerHook | undefined
-  readonly onTimeout: CircuitAnswerHook | undefined
+  readonly hooks: Readonly<CircuitHooks>
 }
 
 /** What one circuit needs, validated. */
@@ -25,47 +28,37 @@ export interface CircuitSettings {
   readonly breaker: BreakerDefaults
   /** Milliseconds a request may take. */
   readonly timeout: number
-  readonly onCircuitOpen: CircuitAnswerHook | undefined
-  readonly onTimeout: CircuitAnswerHook | undefined
+  readonly hooks: Readonly<CircuitHooks>
 }
 
 /** A layer that sets nothing. */
-export const EMPTY_LAYER: Layer = {
-  core: {},
-  written: {},
-  name: undefined,
-  onCircuitOpen: undefined,
-  onTimeout: undefined,
-}
+export const EMPTY_LAYER: Layer = { core: {}, written: {}, name: undefined, hooks: {} }
 
-// Core options that act on results or thrown errors. An HTTP circuit settles permits from the
-// reply status and never sees either, so accepting them would silently do nothing.
-const UNSUPPORTED = ['detectError', 'isFailure', 'ignoreErrors', 'recordErrors', 'fallback']
+// Core options that act on a call's result or thrown error. An HTTP circuit settles its permits
+// from the reply and never passes either to the breaker, so they would silently do nothing
+// (core's result-based `detectError` is replaced here by the HTTP one).
+const UNSUPPORTED = ['isFailure', 'ignoreErrors', 'recordErrors', 'fallback']
 
 /** Splits circuit options into core options and this plugin's own; checks only the latter. */
 export function layerOf(input: unknown, prefix: string): Layer {
-  expect(
-    isOptionsObject(input),
-    prefix === '' ? 'options' : prefix.slice(0, -1),
-    'an options object',
-    input,
-  )
-  const { threshold, resetTimeout, onCircuitOpen, onTimeout, name, ...rest } =
+  const path = prefix === '' ? 'options' : prefix.slice(0, -1)
+  expect(isOptionsObject(input), path, 'an options object', input)
+  const { threshold, resetTimeout, name, onCircuitOpen, onTimeout, detectError, key, ...rest } =
     input as CircuitBreakerRouteOptions
-  for (const key of UNSUPPORTED) {
-    const value = (rest as Record<string, unknown>)[key]
-    const rule = 'left out: @tripswitch/fastify classifies replies by status (>= 500 fails)'
-    expect(value === undefined, `${prefix}${key}`, rule, value)
-  }
-  optional(onCircuitOpen, is.function, `${prefix}onCircuitOpen`, 'a function')
-  optional(onTimeout, is.function, `${prefix}onTimeout`, 'a function')
+  const hooks: CircuitHooks = { onCircuitOpen, onTimeout, detectError, key }
+  for (const hook of HOOK_NAMES)
+    optional(hooks[hook], is.function, `${prefix}${hook}`, 'a function')
   const core: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(rest)) if (value !== undefined) core[key] = value
+  for (const [option, value] of Object.entries(rest)) {
+    const rule = 'left out: @tripswitch/fastify classifies replies (see detectError)'
+    expect(value === undefined || !UNSUPPORTED.includes(option), `${prefix}${option}`, rule, value)
+    if (value !== undefined) core[option] = value
+  }
   const written: Record<string, string> = {}
   alias(core, written, prefix, 'threshold', threshold, 'errorThreshold')
   alias(core, written, prefix, 'resetTimeout', resetTimeout, 'recoveryTimeout')
   if (name !== undefined) asWritten(() => resolveOptions({ name }), {}, prefix)
-  return { core, written, name, onCircuitOpen, onTimeout }
+  return { core, written, name, hooks }
 }
 
 function alias(
@@ -77,12 +70,8 @@ function alias(
   coreName: string,
 ): void {
   if (value === undefined) return
-  expect(
-    core[coreName] === undefined,
-    `${prefix}${compatName}`,
-    `not combined with ${coreName} (its alias)`,
-    value,
-  )
+  const rule = `not combined with ${coreName} (its alias)`
+  expect(core[coreName] === undefined, `${prefix}${compatName}`, rule, value)
   core[coreName] = value
   written[coreName] = compatName
 }
@@ -98,17 +87,16 @@ export function settingsOf(plugin: Layer, route: Layer, prefix: string): Circuit
   core.timeout ??= COMPAT_DEFAULTS.timeout
   core.recoveryTimeout ??= COMPAT_DEFAULTS.resetTimeout
   const written: Record<string, string> = {}
-  for (const key of Object.keys(core)) {
-    const name = key in route.core ? route.written[key] : plugin.written[key]
-    if (name !== undefined) written[key] = name
+  for (const option of Object.keys(core)) {
+    const name = option in route.core ? route.written[option] : plugin.written[option]
+    if (name !== undefined) written[option] = name
   }
   const breaker = core as BreakerDefaults
   asWritten(() => resolveOptions(breaker), written, prefix)
-  return {
-    name: route.name,
-    breaker,
-    timeout: core.timeout as number,
-    onCircuitOpen: route.onCircuitOpen ?? plugin.onCircuitOpen,
-    onTimeout: route.onTimeout ?? plugin.onTimeout,
+  const hooks: CircuitHooks = {}
+  for (const hook of HOOK_NAMES) {
+    const chosen = route.hooks[hook] ?? plugin.hooks[hook]
+    if (chosen !== undefined) Object.assign(hooks, { [hook]: chosen })
   }
+  return { name: route.name, breaker, timeout: core.timeout as number, hooks }
 }

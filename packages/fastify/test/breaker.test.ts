@@ -61,6 +61,48 @@ describe('tripping', () => {
   })
 })
 
+describe('detectError and key', () => {
+  it('detectError classifies replies instead of the status, and sees the thrown error', async () => {
+    const { app } = await appWith({ threshold: 2 })
+    const seen: Array<{ statusCode: number | undefined; error: unknown }> = []
+    const detectError = ({
+      statusCode,
+      error,
+    }: {
+      statusCode: number | undefined
+      error: unknown
+    }) => {
+      seen.push({ statusCode, error: (error as Error | undefined)?.message })
+      return statusCode === 429
+    }
+    app.get('/', { preHandler: app.circuitBreaker({ detectError }) }, async (request, reply) => {
+      if ((request.query as { throw?: string }).throw) throw new HttpError(400)
+      return statusHandler(request, reply)
+    })
+    expect(await hit(app, '/?status=500', 3)).toEqual([500, 500, 500])
+    expect(await hit(app, '/?throw=1')).toEqual([400])
+    expect(await hit(app, '/?status=429')).toEqual([429])
+    expect(await hit(app, '/?status=429')).toEqual([503])
+    expect(seen[3]).toEqual({ statusCode: 400, error: 'status 400' })
+    expect(seen[0]).toEqual({ statusCode: 500, error: undefined })
+  })
+
+  it('key names the breaker per request, through the registry', async () => {
+    const { app } = await appWith({ threshold: 1 })
+    const key = (request: { headers: Record<string, unknown> }) =>
+      `tenant:${String(request.headers['x-tenant'])}`
+    app.get('/', { preHandler: app.circuitBreaker({ key }) }, statusHandler)
+    const as = (tenant: string, status = 200) =>
+      app.inject({ url: `/?status=${status}`, headers: { 'x-tenant': tenant } })
+    expect((await as('a', 500)).statusCode).toBe(503)
+    expect((await as('a')).statusCode).toBe(503)
+    expect((await as('b')).statusCode).toBe(200)
+    expect(app.circuitBreakers.has('GET /')).toBe(false)
+    expect(app.circuitBreakers.get('tenant:a').state).toBe('open')
+    expect(app.circuitBreakers.get('tenant:b').state).toBe('closed')
+  })
+})
+
 describe('half-open', () => {
   async function trippedApp() {
     const { app, clock } = await appWith({ threshold: 1, resetTimeout: 1_000 })
