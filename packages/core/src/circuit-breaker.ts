@@ -1,5 +1,6 @@
 import { classifyError, openDuration } from './classify.ts'
-import { CircuitOpenError, CircuitTimeoutError } from './errors.ts'
+import { schedule } from './clock.ts'
+import { CircuitOpenError, CircuitTimeoutError, isCircuitTimeoutError } from './errors.ts'
 import { type CircuitBreakerEvents, Emitter, type Listener, type Unsubscribe } from './events.ts'
 import { MemoryStore } from './memory-store.ts'
 import type { CircuitBreakerOptions, ResolvedOptions } from './options.ts'
@@ -194,23 +195,15 @@ export class CircuitBreaker {
     args: unknown[],
     timeout: number,
   ): Promise<T> {
-    const clock = this.options.clock
     const controller = new AbortController()
     return new Promise<T>((resolve, reject) => {
       const onTimeout = () => {
         if (permit.done) return
         const error = new CircuitTimeoutError(this.name, timeout)
-        this.emitter?.emit('timeout', { name: this.name, timeoutMs: timeout })
         controller.abort(error)
         this.failed<T>(permit, error, args).then(resolve, reject)
       }
-      const timer = clock.setTimeout
-        ? clock.setTimeout(onTimeout, timeout)
-        : setTimeout(onTimeout, timeout)
-      const clear = () =>
-        clock.clearTimeout
-          ? clock.clearTimeout(timer)
-          : clearTimeout(timer as ReturnType<typeof setTimeout>)
+      const clear = schedule(this.options.clock, onTimeout, timeout)
       new Promise<T>((inner) => inner(fn(controller.signal))).then(
         (value) => {
           if (permit.done) return
@@ -363,8 +356,15 @@ export class CircuitBreaker {
 
   private emitOutcome(outcome: Outcome, error: unknown, durationMs: number): void {
     if (this.emitter === null || outcome === 'ignore') return
-    if (outcome === 'success') this.emitter.emit('success', { name: this.name, durationMs })
-    else this.emitter.emit('failure', { name: this.name, error, durationMs })
+    if (outcome === 'success') {
+      this.emitter.emit('success', { name: this.name, durationMs })
+      return
+    }
+    // Timeouts are reported here, so an adapter's own timeout (a permit failed with a
+    // CircuitTimeoutError) emits the same event as execute()'s.
+    if (isCircuitTimeoutError(error))
+      this.emitter.emit('timeout', { name: this.name, timeoutMs: error.timeout })
+    this.emitter.emit('failure', { name: this.name, error, durationMs })
   }
 
   private settleProbe(permit: CallPermit, outcome: Outcome): void {

@@ -15,6 +15,22 @@ export interface Clock {
 }
 
 /**
+ * Runs `callback` after `ms` milliseconds on `clock`'s timers (the global ones when it has
+ * none) and returns the function that cancels it.
+ */
+export function schedule(clock: Clock, callback: () => void, ms: number): () => void {
+  if (clock.setTimeout === undefined) {
+    const handle = setTimeout(callback, ms)
+    return () => clearTimeout(handle)
+  }
+  const handle = clock.setTimeout(callback, ms)
+  return () =>
+    clock.clearTimeout
+      ? clock.clearTimeout(handle)
+      : clearTimeout(handle as ReturnType<typeof setTimeout>)
+}
+
+/**
  * The wall clock. Each member is a closure over the global rather than a reference to it, so
  * that test fakes installed after this module loaded are still seen.
  */

@@ -1,4 +1,4 @@
-import type { CircuitOpenError } from './errors.ts'
+import type { CircuitOpenError, CircuitTimeoutError } from './errors.ts'
 import type { Outcome } from './permit.ts'
 
 /** What an HTTP adapter knows about a finished exchange, for `detectError`. */
@@ -135,6 +135,38 @@ export function openCircuitResponse(
       message,
       circuit: error.circuit,
       retryAfter,
+    },
+  }
+}
+
+/** The JSON body of an inbound answer to a handler slower than its `timeout`. */
+export interface TimeoutBody {
+  readonly statusCode: 503
+  readonly error: 'Service Unavailable'
+  readonly code: 'ERR_CIRCUIT_TIMEOUT'
+  readonly message: string
+  /** Name of the circuit whose handler timed out. */
+  readonly circuit: string
+}
+
+/** A complete inbound timeout answer: status, headers and body. */
+export interface TimeoutResponse {
+  readonly statusCode: 503
+  readonly headers: { readonly 'cache-control': 'no-store' }
+  readonly body: TimeoutBody
+}
+
+/** The inbound answer to a handler that did not answer within `timeout` (a counted failure). */
+export function timeoutResponse(error: CircuitTimeoutError, message = 'Timeout'): TimeoutResponse {
+  return {
+    statusCode: 503,
+    headers: { 'cache-control': 'no-store' },
+    body: {
+      statusCode: 503,
+      error: 'Service Unavailable',
+      code: 'ERR_CIRCUIT_TIMEOUT',
+      message,
+      circuit: error.circuit,
     },
   }
 }

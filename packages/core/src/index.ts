@@ -1,5 +1,5 @@
 export { CircuitBreaker, type Guarded } from './circuit-breaker.ts'
-export { type Clock, systemClock } from './clock.ts'
+export { type Clock, schedule, systemClock } from './clock.ts'
 export { DEFAULTS, MAX_DURATION_MS, MAX_WINDOW_SIZE } from './defaults.ts'
 export {
   CircuitOpenError,
@@ -26,6 +26,9 @@ export {
   parseRetryAfter,
   retryAfterSeconds,
   statusOfError,
+  type TimeoutBody,
+  type TimeoutResponse,
+  timeoutResponse,
 } from './http.ts'
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts'
 export type {

@@ -3,7 +3,7 @@ import type { Clock } from './clock.ts'
 import { DEFAULTS } from './defaults.ts'
 import { InvalidOptionsError, isInvalidOptionsError } from './errors.ts'
 import { type CircuitBreakerEvents, Emitter, type Listener, type Unsubscribe } from './events.ts'
-import type { CircuitBreakerOptions } from './options.ts'
+import type { CircuitBreakerOptions, ResolvedOptions } from './options.ts'
 import { resolveOptions } from './resolve-options.ts'
 import type { CircuitSnapshot } from './snapshot.ts'
 import type { StateStore } from './store.ts'
@@ -91,7 +91,19 @@ export class CircuitBreakerRegistry {
     prefixErrors('defaults.', () => resolveOptions(this.defaults))
   }
 
-  /** The breaker called `name`, created from the defaults and `options` on first use. */
+  /**
+   * Validates `options` over the registry's defaults without creating a breaker, so that an
+   * adapter can fail at start-up rather than at the first request.
+   * @throws {InvalidOptionsError} naming the option, the rule and the value.
+   */
+  validate(options?: BreakerDefaults): ResolvedOptions {
+    return resolveOptions({ ...this.defaults, ...options })
+  }
+
+  /**
+   * The breaker called `name`, created from the defaults and `options` on first use. `options`
+   * apply only when the breaker is created; an existing breaker keeps its own.
+   */
   get(name: string, options?: BreakerDefaults): CircuitBreaker {
     nonEmptyString(name, 'name')
     const existing = this.breakers.get(name)

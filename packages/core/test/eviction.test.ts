@@ -46,3 +46,12 @@ describe('registry eviction keeps only live state', () => {
     expect(registry.has('third')).toBe(true)
   })
 })
+
+describe('registry.validate', () => {
+  it('checks options over the defaults without creating a breaker', () => {
+    const registry = new CircuitBreakerRegistry({ defaults: { strategy: 'rate' } })
+    expect(registry.validate({ windowSize: 20 }).minimumCalls).toBe(10)
+    expect(() => registry.validate({ errorThreshold: 3 })).toThrow(/errorThreshold/)
+    expect(registry.size).toBe(0)
+  })
+})
