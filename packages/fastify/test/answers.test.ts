@@ -1,7 +1,10 @@
 import { Readable } from 'node:stream'
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import { describe, expect, it } from 'vitest'
-import type { CircuitAnswerHook, CircuitBreakerRouteOptions } from '../src/index.ts'
+import circuitBreaker, {
+  type CircuitAnswerHook,
+  type CircuitBreakerRouteOptions,
+} from '../src/index.ts'
 import { appWith, deferred, OPEN_BODY, statusHandler, TIMEOUT_BODY } from './support.ts'
 
 /** An app whose `/` route trips on the first 500, with `options` on the route. */
@@ -170,6 +173,24 @@ describe('onTimeout', () => {
     )
     expect(answer.statusCode).toBe(502)
     expect(answer.json()).toEqual({ handled: 'slow' })
+  })
+
+  it('also replaces the reply of a handler found too slow only when it answers', async () => {
+    let now = 0
+    const app = Fastify()
+    const onTimeout = async (_request: FastifyRequest, reply: FastifyReply) => {
+      reply.code(504)
+      return { slow: true }
+    }
+    await app.register(circuitBreaker, { clock: { now: () => now }, timeout: 100, onTimeout })
+    app.get('/', { preHandler: app.circuitBreaker() }, (_request, reply) => {
+      now += 150
+      reply.type('text/plain').send('finished')
+    })
+    const answer = await app.inject('/')
+    expect(answer.statusCode).toBe(504)
+    expect(answer.headers['content-type']).toMatch(/^application\/json/)
+    expect(answer.json()).toEqual({ slow: true })
   })
 
   it('without a hook answers the timeout error', async () => {
