@@ -2,18 +2,9 @@ import {
   type CircuitOpenError,
   type CircuitTimeoutError,
   openCircuitResponse,
+  timeoutResponse,
 } from '@tripswitch/core'
 import type { Response } from 'express'
-
-/** The JSON body of the answer to a handler that did not answer within `timeout`. */
-export interface TimeoutBody {
-  readonly statusCode: 503
-  readonly error: 'Service Unavailable'
-  readonly code: 'ERR_CIRCUIT_TIMEOUT'
-  readonly message: 'Timeout'
-  /** Name of the circuit whose handler timed out. */
-  readonly circuit: string
-}
 
 /** The default answer to a refused request: core's 503, `Retry-After` and `no-store`. */
 export function sendOpen(res: Response, error: CircuitOpenError): void {
@@ -27,15 +18,8 @@ export function sendOpen(res: Response, error: CircuitOpenError): void {
  * (from a timer or promise, that would crash the process or reach the error handler).
  */
 export function sendTimeout(res: Response, error: CircuitTimeoutError): void {
-  // Core has no HTTP mapping for timeouts yet; this mirrors the open answer's shape.
-  const body: TimeoutBody = {
-    statusCode: 503,
-    error: 'Service Unavailable',
-    code: 'ERR_CIRCUIT_TIMEOUT',
-    message: 'Timeout',
-    circuit: error.circuit,
-  }
-  res.status(503).set('cache-control', 'no-store').json(body)
+  const answer = timeoutResponse(error)
+  res.status(answer.statusCode).set(answer.headers).json(answer.body)
   dropLateWrites(res)
 }
 

@@ -4,6 +4,7 @@ import {
   inboundOutcome,
   isCircuitOpenError,
   type Permit,
+  schedule,
 } from '@tripswitch/core'
 import type { NextFunction, Request, Response } from 'express'
 import { sendOpen, sendTimeout } from './answers.ts'
@@ -121,17 +122,7 @@ export class Exchange {
   private startTimer(breaker: CircuitBreaker, permit: Permit): void {
     const { timeout, clock } = breaker.settings
     if (timeout === undefined) return
-    const fire = () => this.timedOut(breaker.name, permit, timeout)
-    if (clock.setTimeout === undefined) {
-      const handle = setTimeout(fire, timeout)
-      this.cancelTimer = () => clearTimeout(handle)
-      return
-    }
-    const handle = clock.setTimeout(fire, timeout)
-    this.cancelTimer = () =>
-      clock.clearTimeout === undefined
-        ? clearTimeout(handle as ReturnType<typeof setTimeout>)
-        : clock.clearTimeout(handle)
+    this.cancelTimer = schedule(clock, () => this.timedOut(breaker.name, permit, timeout), timeout)
   }
 
   private timedOut(circuit: string, permit: Permit, timeout: number): void {

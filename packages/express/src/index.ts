@@ -1,4 +1,3 @@
-export type { TimeoutBody } from './answers.ts'
 export { captureErrors } from './capture-errors.ts'
 export { defaultRegistry } from './default-registry.ts'
 export { type CircuitBreakerMiddleware, circuitBreaker } from './middleware.ts'

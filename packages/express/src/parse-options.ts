@@ -4,7 +4,6 @@ import {
   type Clock,
   type HttpDetectError,
   InvalidOptionsError,
-  OPTION_NAMES,
   resolveOptions,
   type StateStore,
 } from '@tripswitch/core'
@@ -82,24 +81,15 @@ function registryFor(
       throw new InvalidOptionsError(option, rule, value)
     }
   }
-  // Only the registry knows its defaults (a default strategy decides which options are
-  // allowed), so core validates the rest when the registry creates each breaker. A misspelt
-  // option is an error whatever the defaults are: catch it now.
-  for (const option of Object.keys(breakerOptions)) {
-    if (!OPTION_NAMES.has(option)) {
-      throw new InvalidOptionsError(
-        option,
-        'a known option (check the spelling)',
-        (breakerOptions as Record<string, unknown>)[option],
-      )
-    }
-  }
+  // The registry knows its defaults (a default strategy decides which options are allowed):
+  // it validates the options over them now, so a bad value fails at startup.
+  registry.validate(breakerOptions)
   return registry
 }
 
 /** Duck-typed so that a registry from another copy of core is accepted too. */
 export function isRegistry(value: unknown): value is CircuitBreakerRegistry {
   if (typeof value !== 'object' || value === null) return false
-  const candidate = value as Partial<Record<'get' | 'health', unknown>>
-  return typeof candidate.get === 'function' && typeof candidate.health === 'function'
+  const candidate = value as Partial<Record<'get' | 'health' | 'validate', unknown>>
+  return ['get', 'health', 'validate'].every((m) => typeof candidate[m as 'get'] === 'function')
 }
