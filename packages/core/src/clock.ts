@@ -20,7 +20,7 @@ export interface Clock {
  */
 export function schedule(clock: Clock, callback: () => void, ms: number): () => void {
   if (clock.setTimeout === undefined) {
-    const handle = setTimeout(callback, ms)
+    const handle = unref(setTimeout(callback, ms))
     return () => clearTimeout(handle)
   }
   const handle = clock.setTimeout(callback, ms)
@@ -31,11 +31,20 @@ export function schedule(clock: Clock, callback: () => void, ms: number): () => 
 }
 
 /**
+ * A guard timer must never be what keeps a process alive: the guarded work holds the process
+ * if it needs to. `unref` exists on Node and Deno timers; browsers return a number.
+ */
+function unref<T>(handle: T): T {
+  ;(handle as { unref?: () => void }).unref?.()
+  return handle
+}
+
+/**
  * The wall clock. Each member is a closure over the global rather than a reference to it, so
  * that test fakes installed after this module loaded are still seen.
  */
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  setTimeout: (callback, ms) => unref(setTimeout(callback, ms)),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 }

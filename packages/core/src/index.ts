@@ -72,4 +72,5 @@ export {
   transition,
 } from './transition.ts'
 export { failureRate, shouldTrip, slowCallRate, type TripCounts } from './trip.ts'
+export { type Check, checks } from './validate.ts'
 export type { WindowTotals } from './window.ts'

@@ -93,3 +93,31 @@ export function withoutUndefined<T extends object>(input: T): Partial<T> {
   }
   return out
 }
+
+/**
+ * The option checks core uses, for adapters to validate their own options with the same rules
+ * and messages. Each check throws {@link InvalidOptionsError} naming the option path it is given.
+ */
+export const checks: {
+  readonly positiveInteger: Check
+  readonly duration: Check
+  readonly ratio: Check
+  readonly fraction: Check
+  readonly func: Check
+  readonly nonEmptyString: Check
+  readonly oneOf: typeof oneOf
+  readonly objectWith: typeof objectWith
+  readonly rejectUnknownKeys: typeof rejectUnknownKeys
+  readonly withoutUndefined: typeof withoutUndefined
+} = Object.freeze({
+  positiveInteger,
+  duration,
+  ratio,
+  fraction,
+  func,
+  nonEmptyString,
+  oneOf,
+  objectWith,
+  rejectUnknownKeys,
+  withoutUndefined,
+})
