@@ -47,8 +47,12 @@ describe.each(packages.map((dir) => [dir.split('/').at(-1)!, dir]))('package %s'
         ['attw', '--pack', '--profile', 'node16', '--format', 'json', '--no-emoji'],
         dir,
       ).trim() || '{}',
-    ) as { problems?: unknown[] }
-    expect(report.problems ?? []).toEqual([])
+    ) as { problems?: Record<string, Array<{ resolutionKind?: string }>> }
+    // node10 resolution (no `exports` support) cannot see subpaths; the profile ignores it.
+    const problems = Object.values(report.problems ?? {})
+      .flat()
+      .filter((p) => p.resolutionKind !== 'node10')
+    expect(problems).toEqual([])
   }, 60_000)
 
   it('loads from dist by import and by require with the same exports', async () => {
@@ -60,16 +64,13 @@ describe.each(packages.map((dir) => [dir.split('/').at(-1)!, dir]))('package %s'
       string,
       unknown
     >
-    expect(Object.keys(esm).length).toBeGreaterThan(0)
-    expect(
-      Object.keys(cjs)
-        .filter((k) => k !== 'default')
-        .sort(),
-    ).toEqual(
-      Object.keys(esm)
-        .filter((k) => k !== 'default')
-        .sort(),
-    )
+    const named = Object.keys(esm).filter((k) => k !== 'default')
+    expect(named.length).toBeGreaterThan(0)
+    for (const key of named) expect(cjs[key], key).toBeDefined()
+    // A CommonJS module may be the plugin itself, carrying self-references (fastify-plugin adds
+    // `default` and a camel-cased name); anything else it adds must also exist in ESM.
+    const extra = Object.keys(cjs).filter((k) => !named.includes(k) && cjs[k] !== cjs)
+    expect(extra.filter((k) => k !== 'default')).toEqual([])
     expect(manifest.exports['.']).toBeDefined()
   })
 })
