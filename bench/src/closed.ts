@@ -1,0 +1,95 @@
+/** Scenario 1: overhead of a closed breaker around a call that always succeeds. */
+import { type BenchConfig, type Contender, measure, pairedRatio, scaledOps } from './harness.ts'
+import { assertState, cockatiel, LIBRARIES, opossum, stateOf, tripswitch } from './libraries.ts'
+import { formatRatio, type Scenario, timingTable } from './report.ts'
+
+const OPS = 200_000
+const OPS_TIMEOUT = 20_000
+const TARGET_RATIO = 1.5
+
+/** The same guarded function for every contender. */
+const fn = async (): Promise<number> => 1
+
+export const closedSuccess: Scenario = {
+  id: 'closed',
+  title: 'closed, always succeeding',
+  async run(config: BenchConfig) {
+    const ts = tripswitch({ name: 'closed' })
+    const tsTimeout = tripswitch({ name: 'closed-timeout', timeout: 10_000 })
+    const op = opossum(fn)
+    const opTimeout = opossum(fn, { timeout: 10_000 })
+    const ck = cockatiel(5)
+
+    const rounds = { rounds: config.rounds, warmupRounds: config.warmupRounds }
+    const bare: Contender = {
+      name: 'bare await fn()',
+      async run(n) {
+        for (let i = 0; i < n; i++) await fn()
+      },
+    }
+    const samples = await measure(
+      [
+        bare,
+        {
+          name: `${LIBRARIES.tripswitch} execute`,
+          async run(n) {
+            for (let i = 0; i < n; i++) await ts.execute(fn)
+          },
+        },
+        {
+          name: `${LIBRARIES.opossum} fire (timeout: false)`,
+          async run(n) {
+            for (let i = 0; i < n; i++) await op.fire()
+          },
+        },
+        {
+          name: `${LIBRARIES.cockatiel} execute`,
+          async run(n) {
+            for (let i = 0; i < n; i++) await ck.execute(fn)
+          },
+        },
+      ],
+      { ...rounds, ops: scaledOps(OPS, config) },
+    )
+    // Per-call timers cost microseconds: fewer ops, a table of its own.
+    const timed = await measure(
+      [
+        bare,
+        {
+          name: `${LIBRARIES.tripswitch} execute (timeout: 10 s)`,
+          async run(n) {
+            for (let i = 0; i < n; i++) await tsTimeout.execute(fn)
+          },
+        },
+        {
+          name: `${LIBRARIES.opossum} fire (timeout: 10 s, its default)`,
+          async run(n) {
+            for (let i = 0; i < n; i++) await opTimeout.fire()
+          },
+        },
+      ],
+      { ...rounds, ops: scaledOps(OPS_TIMEOUT, config) },
+    )
+
+    for (const b of [ts, tsTimeout]) assertState(this.id, b.name, stateOf.tripswitch(b), 'closed')
+    for (const b of [op, opTimeout]) assertState(this.id, 'opossum', stateOf.opossum(b), 'closed')
+    assertState(this.id, 'cockatiel', stateOf.cockatiel(ck), 'closed')
+    op.shutdown()
+    opTimeout.shutdown()
+
+    const ratio = pairedRatio(samples[1]!, samples[0]!)
+    return {
+      tables: [
+        timingTable('1. Closed circuit, fn = async () => 1', samples, 'ns'),
+        timingTable('1b. Closed circuit with a per-call timeout (a timer per call)', timed, 'ns'),
+      ],
+      checks: [
+        {
+          label: `closed success ≤ ${TARGET_RATIO}× bare`,
+          actual: formatRatio(ratio),
+          pass: ratio <= TARGET_RATIO,
+        },
+      ],
+    }
+  },
+}

@@ -1,0 +1,92 @@
+/**
+ * Measurement harness: one process, interleaved rounds, medians.
+ *
+ * Each contender supplies its own loop (`run(ops)`), so that the call it measures sits at a
+ * monomorphic call site of its own rather than behind a shared, megamorphic `op()` indirection.
+ * In every round each contender runs once for the same op count, in an order that rotates from
+ * round to round, after a forced GC. Per-op time is recorded per round; the report uses medians.
+ */
+
+/** One thing being measured: runs its operation `ops` times, awaiting each. */
+export interface Contender {
+  readonly name: string
+  readonly run: (ops: number) => Promise<void>
+}
+
+/** Per-op times of one contender, one sample per round, in nanoseconds. */
+export interface Samples {
+  readonly name: string
+  readonly nsPerOp: readonly number[]
+}
+
+export interface RoundsConfig {
+  /** Measured rounds. */
+  readonly rounds: number
+  /** Untimed rounds run first (JIT warm-up). */
+  readonly warmupRounds: number
+  /** Operations per contender per round. */
+  readonly ops: number
+}
+
+/** Global settings of a run, parsed from the command line. */
+export interface BenchConfig {
+  readonly rounds: number
+  readonly warmupRounds: number
+  /** Multiplies every scenario's op count (use < 1 for a quick run). */
+  readonly scale: number
+  readonly http: boolean
+}
+
+/** Forces a full GC. The benchmark needs `--expose-gc`; without it, it refuses to run. */
+export function collectGarbage(): void {
+  const gc = globalThis.gc
+  if (gc === undefined) throw new Error('global.gc is missing: run node with --expose-gc')
+  gc()
+}
+
+/** Runs every contender for `ops` operations per round, interleaved, and returns per-op times. */
+export async function measure(
+  contenders: readonly Contender[],
+  config: RoundsConfig,
+): Promise<Samples[]> {
+  for (let w = 0; w < config.warmupRounds; w++) {
+    for (const contender of contenders) await contender.run(config.ops)
+  }
+  const samples = contenders.map(() => [] as number[])
+  for (let round = 0; round < config.rounds; round++) {
+    for (let k = 0; k < contenders.length; k++) {
+      const index = (round + k) % contenders.length
+      const contender = contenders[index]!
+      collectGarbage()
+      const start = process.hrtime.bigint()
+      await contender.run(config.ops)
+      const elapsed = process.hrtime.bigint() - start
+      samples[index]!.push(Number(elapsed) / config.ops)
+    }
+  }
+  return contenders.map((contender, i) => ({ name: contender.name, nsPerOp: samples[i]! }))
+}
+
+/** Median of a non-empty list. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new Error('median of nothing')
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
+}
+
+/** Value at quantile `q` (0..1) of a non-empty list, by nearest rank. */
+export function quantile(values: readonly number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))]!
+}
+
+/** Median over rounds of `samples / baseline`, paired round by round (robust to drift). */
+export function pairedRatio(samples: Samples, baseline: Samples): number {
+  return median(samples.nsPerOp.map((ns, round) => ns / baseline.nsPerOp[round]!))
+}
+
+/** Op count for a scenario after applying the global scale (kept even, at least 100). */
+export function scaledOps(ops: number, config: BenchConfig): number {
+  return Math.max(100, Math.round((ops * config.scale) / 2) * 2)
+}
