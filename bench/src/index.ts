@@ -87,7 +87,7 @@ async function main(): Promise<void> {
     for (const table of report.tables) console.log(renderTable(table))
     checks.push(...report.checks)
   }
-  console.log(renderChecks(checks))
+  if (checks.length > 0) console.log(renderChecks(checks))
   console.log(`\nTotal ${((performance.now() - started) / 1000).toFixed(1)} s`)
   if (config.check && checks.some((c) => !c.pass)) process.exitCode = 1
 }
