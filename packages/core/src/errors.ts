@@ -26,10 +26,7 @@ export class TripswitchError extends Error {
 
 /**
  * Thrown (or rejected) when a call is refused because the circuit does not admit it.
- *
- * Rejections are the hot path of an open circuit, and capturing a stack trace is most of the
- * cost of an `Error` (several microseconds). The stack of a rejection only ever points into the
- * breaker, so it is not captured: construction runs with `Error.stackTraceLimit = 0`.
+ * Construct it with `new` anywhere; the breaker itself uses {@link createOpenError}.
  */
 export class CircuitOpenError extends TripswitchError {
   /** Name of the circuit that refused the call. */
@@ -40,14 +37,57 @@ export class CircuitOpenError extends TripswitchError {
   readonly retryAfterMs: number
 
   constructor(circuit: string, state: CircuitState, retryAfterMs: number) {
-    const limit = Error.stackTraceLimit
-    Error.stackTraceLimit = 0
-    super(ErrorCode.CircuitOpen, `Circuit "${circuit}" is ${state}`)
-    Error.stackTraceLimit = limit
+    super(ErrorCode.CircuitOpen, openMessage(circuit, state))
     this.circuit = circuit
     this.state = state
     this.retryAfterMs = retryAfterMs
   }
+}
+
+function openMessage(circuit: string, state: CircuitState): string {
+  return `Circuit "${circuit}" is ${state}`
+}
+
+// Rejections are the hot path of an open circuit, and capturing a stack trace is nearly all
+// the cost of an Error (microseconds; even toggling Error.stackTraceLimit costs ~0.5 µs). A
+// rejection's stack would only point into the breaker, so the breaker's errors are made
+// without running the Error constructor: same prototype chain (instanceof Error works), same
+// name, code, message and fields, and a stack that is just the first line.
+Object.defineProperty(CircuitOpenError.prototype, 'name', {
+  value: 'CircuitOpenError',
+  writable: true,
+})
+Object.defineProperty(CircuitOpenError.prototype, 'stack', {
+  get(this: CircuitOpenError) {
+    return `${this.name}: ${this.message}`
+  },
+  set(this: CircuitOpenError, value: unknown) {
+    Object.defineProperty(this, 'stack', { value, writable: true, configurable: true })
+  },
+  configurable: true,
+})
+
+interface MutableOpenError {
+  code: ErrorCode
+  message: string
+  circuit: string
+  state: CircuitState
+  retryAfterMs: number
+}
+
+/** A {@link CircuitOpenError} without a captured stack: about 30 ns instead of microseconds. */
+export function createOpenError(
+  circuit: string,
+  state: CircuitState,
+  retryAfterMs: number,
+): CircuitOpenError {
+  const error = Object.create(CircuitOpenError.prototype) as MutableOpenError
+  error.code = ErrorCode.CircuitOpen
+  error.message = openMessage(circuit, state)
+  error.circuit = circuit
+  error.state = state
+  error.retryAfterMs = retryAfterMs
+  return error as unknown as CircuitOpenError
 }
 
 /** The guarded call took longer than the `timeout` option; its signal was aborted. */

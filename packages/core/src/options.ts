@@ -89,7 +89,6 @@ export interface ResolvedBackoff {
 
 /** {@link CircuitBreakerOptions} after validation, with every default applied. */
 export interface ResolvedOptions {
-  readonly name: string
   readonly strategy: Strategy
   readonly errorThreshold: number
   readonly windowMs: number

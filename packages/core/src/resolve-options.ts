@@ -92,7 +92,29 @@ export function resolveOptions(input: CircuitBreakerOptions = {}): ResolvedOptio
     }
   }
   checkContradictions(given)
-  return build(given, strategy)
+  if (last !== null && sameOptions(last.given, given)) return last.resolved
+  const resolved = build(given, strategy)
+  last = { given, resolved }
+  return resolved
+}
+
+/** The name of a breaker made from `input`: its `name`, or a random UUID. */
+export function breakerName(input: CircuitBreakerOptions): string {
+  return input.name ?? globalThis.crypto.randomUUID()
+}
+
+// Breakers are usually made in bulk from one set of options (a registry's defaults, a loop over
+// names). Remembering the last resolution lets them share one frozen object instead of holding
+// a copy each (about 250 bytes per breaker); the name is kept on the breaker, not in it.
+let last: { given: Partial<CircuitBreakerOptions>; resolved: ResolvedOptions } | null = null
+
+function sameOptions(
+  a: Partial<CircuitBreakerOptions>,
+  b: Partial<CircuitBreakerOptions>,
+): boolean {
+  const keys = Object.keys(b).filter((key) => key !== 'name') as Key[]
+  if (keys.length !== Object.keys(a).filter((key) => key !== 'name').length) return false
+  return keys.every((key) => key !== 'backoff' && Object.hasOwn(a, key) && a[key] === b[key])
 }
 
 function checkContradictions(given: CircuitBreakerOptions): void {
@@ -125,7 +147,6 @@ function build(given: CircuitBreakerOptions, strategy: Strategy): ResolvedOption
   const windowSize = given.windowSize
   const defaultMinimum = Math.min(DEFAULTS.minimumCalls, windowSize ?? Number.POSITIVE_INFINITY)
   return Object.freeze({
-    name: given.name ?? globalThis.crypto.randomUUID(),
     strategy,
     errorThreshold: given.errorThreshold ?? DEFAULTS.errorThreshold,
     windowMs: given.windowMs ?? DEFAULTS.windowMs,

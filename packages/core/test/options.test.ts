@@ -217,9 +217,11 @@ describe('non-numeric options', () => {
     expectInvalid(breaker({ [option]: value } as CircuitBreakerOptions), option, value)
   })
 
+  it.each(['payments', 'x'.repeat(256)])('name accepts %s', (name) => {
+    expect(new CircuitBreaker({ name }).name).toBe(name)
+  })
+
   it.each([
-    ['name', 'payments', (s: ResolvedOptions) => s.name],
-    ['name', 'x'.repeat(256), (s: ResolvedOptions) => s.name],
     ['ignoreErrors', [], (s: ResolvedOptions) => s.ignoreErrors],
     ['ignoreErrors', [Boom, TypeError], (s: ResolvedOptions) => s.ignoreErrors],
     ['recordErrors', [Boom], (s: ResolvedOptions) => s.recordErrors],
@@ -404,9 +406,10 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 describe('defaults', () => {
   it('applies the documented defaults', () => {
-    const settings = new CircuitBreaker().settings
+    const breaker = new CircuitBreaker()
+    const settings = breaker.settings
     expect(settings).toMatchObject(DOCUMENTED_DEFAULTS)
-    expect(settings.name).toMatch(UUID)
+    expect(breaker.name).toMatch(UUID)
     expect(typeof settings.clock.now()).toBe('number')
     expect(Object.isFrozen(settings)).toBe(true)
   })
@@ -431,8 +434,9 @@ describe('defaults', () => {
   )
 
   it('treats name and clock undefined as the defaults', () => {
-    const settings = new CircuitBreaker({ name: undefined, clock: undefined }).settings
-    expect(settings.name).toMatch(UUID)
+    const breaker = new CircuitBreaker({ name: undefined, clock: undefined })
+    const settings = breaker.settings
+    expect(breaker.name).toMatch(UUID)
     expect(typeof settings.clock.now()).toBe('number')
   })
 

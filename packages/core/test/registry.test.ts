@@ -51,8 +51,9 @@ describe('get / has / delete', () => {
     const { registry, clock } = setup({ defaults: { errorThreshold: 5, timeout: 200 } })
     const a = registry.get('a', { errorThreshold: 2 })
     const b = registry.get('b')
-    expect(a.settings).toMatchObject({ name: 'a', errorThreshold: 2, timeout: 200, clock })
-    expect(b.settings).toMatchObject({ name: 'b', errorThreshold: 5, timeout: 200, clock })
+    expect(a.settings).toMatchObject({ errorThreshold: 2, timeout: 200, clock })
+    expect([a.name, b.name]).toEqual(['a', 'b'])
+    expect(b.settings).toMatchObject({ errorThreshold: 5, timeout: 200, clock })
   })
 
   it('lets get() switch the strategy of the defaults', () => {
