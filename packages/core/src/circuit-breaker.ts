@@ -27,11 +27,19 @@ interface LeanHandlers {
  */
 export class CircuitBreaker extends BreakerCore {
   private lean: LeanHandlers | null = null
+  /** Options allow lean calls: no timeout, fallback, classifier or slow-call measure. */
+  private readonly leanOptions: boolean
 
   /** @throws {InvalidOptionsError} when an option is invalid. */
   constructor(options: CircuitBreakerOptions = {}) {
-    const resolved = resolveOptions(options)
-    super(breakerName(options), resolved)
+    const o = resolveOptions(options)
+    super(breakerName(options), o)
+    this.leanOptions =
+      o.timeout === undefined &&
+      o.fallback === undefined &&
+      o.detectError === undefined &&
+      o.isFailure === undefined &&
+      o.slowCallMs === undefined
   }
 
   /**
@@ -60,27 +68,15 @@ export class CircuitBreaker extends BreakerCore {
 
   private run<T>(fn: Guarded<T>, args: unknown[]): Promise<T> {
     const s = this.current
-    if (s.state === 'closed' && this.isLean()) return this.runLean(fn, s.generation)
+    if (s.state === 'closed' && this.leanOptions && !this.measures)
+      return this.runLean(fn, s.generation)
     const admission = this.admit()
     if (isPromise(admission)) return admission.then((a) => this.callAdmitted(a, fn, args))
     return this.callAdmitted(admission, fn, args)
   }
 
-  /**
-   * Lean calls need nothing but the outcome: no timeout, fallback, result or error
-   * classifier, slow-call measure or duration listener. They skip the permit object.
-   */
-  private isLean(): boolean {
-    const o = this.options
-    return (
-      o.timeout === undefined &&
-      o.fallback === undefined &&
-      o.detectError === undefined &&
-      o.isFailure === undefined &&
-      !this.measures
-    )
-  }
-
+  // Lean calls need nothing but the outcome, so they skip the permit object: the options
+  // allow it (leanOptions) and nobody listens for durations (measures).
   private runLean<T>(fn: Guarded<T>, generation: number): Promise<T> {
     this.inFlight++
     const handlers = this.leanHandlers(generation)
