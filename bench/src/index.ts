@@ -50,7 +50,7 @@ function versionOf(pkg: string): string {
 
 /**
  * Which build of core is measured. `npm run bench` loads the TypeScript source through tsx
- * (condition @tripswitch/source); `npm run bench:dist` loads packages/core/dist, what users get.
+ * (condition @tripswitch/source, `bench:source`); `npm run bench` builds and loads packages/core/dist, what users get.
  * tsx compiles with esbuild's keepNames, which gives every named closure an own `name`
  * property (a dictionary of ~256 B per closure): that shows in the memory scenario.
  */
