@@ -1,0 +1,14 @@
+export { attachCircuitBreaker, type Detach } from './attach.ts'
+export { defaultRegistry } from './default-registry.ts'
+export type {
+  AttachOptions,
+  AxiosBreakerOptions,
+  AxiosCircuitOpenError,
+  AxiosDetectError,
+  AxiosOutcomeContext,
+  AxiosOutcomeOptions,
+  KeyFunction,
+  KeyMode,
+  RequestCircuitOptions,
+} from './options.ts'
+export { unlessCircuitOpen } from './retry.ts'

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest'
+import { attachCircuitBreaker } from '../src/index.ts'
+import { rejection, send, setup, upstream } from './helpers.ts'
+
+const OPTIONS = { errorThreshold: 1, recoveryTimeout: 1_000 }
+
+describe('honorRetryAfter', () => {
+  it.each([503, 429])(
+    'keeps the circuit open as long as a %i Retry-After (seconds) asks',
+    async (status) => {
+      const up = await upstream()
+      const { registry, http, clock } = setup()
+      attachCircuitBreaker(http, { registry, ...OPTIONS })
+      await send(http, `${up.base}/status/${status}?retry-after=120`, 1)
+      expect(await rejection(http.get(`${up.base}/ok`))).toMatchObject({
+        code: 'ERR_CIRCUIT_OPEN',
+        state: 'open',
+        retryAfterMs: 120_000,
+      })
+      clock.advance(60_000)
+      const refused = await rejection(http.get(`${up.base}/ok`))
+      expect(refused).toMatchObject({ circuit: up.base, retryAfterMs: 60_000 })
+      expect((refused as { config: { url: string } }).config.url).toBe(`${up.base}/ok`)
+      expect(registry.health().status).toBe('degraded')
+      clock.advance(60_000)
+      expect(await send(http, `${up.base}/ok`, 1)).toEqual(['200'])
+      expect(registry.get(up.base).state).toBe('closed')
+      expect(up.count).toBe(2)
+    },
+  )
+
+  it('reads an HTTP-date Retry-After on the breaker clock', async () => {
+    const up = await upstream()
+    const { registry, http, clock } = setup({}, Date.parse('2030-01-01T00:00:00Z'))
+    attachCircuitBreaker(http, { registry, ...OPTIONS })
+    const date = encodeURIComponent('Tue, 01 Jan 2030 00:05:00 GMT')
+    await send(http, `${up.base}/status/503?retry-after=${date}`, 1)
+    clock.advance(299_999)
+    expect(await send(http, `${up.base}/ok`, 1)).toEqual(['ERR_CIRCUIT_OPEN'])
+    clock.advance(1)
+    expect(await send(http, `${up.base}/ok`, 1)).toEqual(['200'])
+  })
+
+  it('changes nothing when Retry-After is shorter than the open duration, or malformed', async () => {
+    const up = await upstream()
+    const { registry, http, clock } = setup()
+    attachCircuitBreaker(http, { registry, errorThreshold: 1, recoveryTimeout: 10_000 })
+    await send(http, `${up.base}/status/503?retry-after=2`, 1)
+    expect(await rejection(http.get(`${up.base}/ok`))).toMatchObject({ retryAfterMs: 10_000 })
+    clock.advance(10_000)
+    await send(http, `${up.base}/status/503?retry-after=soon`, 1)
+    clock.advance(10_000)
+    expect(await send(http, `${up.base}/ok`, 1)).toEqual(['200'])
+  })
+
+  it('ignores Retry-After on other statuses, before the trip, and with honorRetryAfter: false', async () => {
+    const up = await upstream()
+    const { registry, http, clock } = setup()
+    attachCircuitBreaker(http, { registry, errorThreshold: 2, recoveryTimeout: 1_000 })
+    const hinted = `${up.base}/status/500?retry-after=120`
+    await send(http, hinted, 2)
+    clock.advance(1_000)
+    expect(await send(http, `${up.base}/ok`, 1)).toEqual(['200'])
+    const config = { circuitBreaker: { honorRetryAfter: false } }
+    await http.get(`${up.base}/status/503?retry-after=120`, config).catch(() => undefined)
+    await http.get(`${up.base}/status/503?retry-after=120`, config).catch(() => undefined)
+    expect(registry.get(up.base).state).toBe('open')
+    clock.advance(1_000)
+    expect(await send(http, `${up.base}/ok`, 1)).toEqual(['200'])
+  })
+
+  it('ends the hold when the circuit is reset', async () => {
+    const up = await upstream()
+    const { registry, http } = setup()
+    attachCircuitBreaker(http, { registry, ...OPTIONS })
+    await send(http, `${up.base}/status/503?retry-after=600`, 1)
+    registry.get(up.base).reset()
+    expect(await send(http, `${up.base}/ok`, 1)).toEqual(['200'])
+  })
+})
