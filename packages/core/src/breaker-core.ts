@@ -3,10 +3,18 @@ import { type CircuitOpenError, createOpenError, isCircuitTimeoutError } from '.
 import { type CircuitBreakerEvents, Emitter, type Listener, type Unsubscribe } from './events.ts'
 import { MemoryStore } from './memory-store.ts'
 import type { ResolvedOptions } from './options.ts'
+import { PendingOutcomes } from './outcome-feed.ts'
 import { CallPermit, type Outcome, type PermitOwner } from './permit.ts'
 import { type CircuitSnapshot, snapshotOf } from './snapshot.ts'
 import type { CircuitState } from './state.ts'
-import type { ProbeGrant, ProbeReleaseResult, SharedState, StateStore } from './store.ts'
+import type {
+  OutcomeTracking,
+  ProbeGrant,
+  ProbeReleaseResult,
+  RecordResult,
+  SharedState,
+  StateStore,
+} from './store.ts'
 import {
   type BreakerEvent,
   type BreakerState,
@@ -47,6 +55,9 @@ export abstract class BreakerCore {
   protected inFlight = 0
   private sharedStore: StateStore | null
   private unsubscribeStore: Unsubscribe | null = null
+  /** Outcomes not yet flushed, for a store that aggregates them; null otherwise. */
+  private pending: PendingOutcomes | null = null
+  private tracking: OutcomeTracking | null = null
 
   protected constructor(name: string, options: ResolvedOptions) {
     this.name = name
@@ -124,6 +135,9 @@ export abstract class BreakerCore {
   dispose(): void {
     this.unsubscribeStore?.()
     this.unsubscribeStore = null
+    this.tracking?.stop()
+    this.tracking = null
+    this.pending = null
   }
 
   /** Decides admission: a permit, a refusal, or (remote store, probing) one of them later. */
@@ -170,7 +184,14 @@ export abstract class BreakerCore {
     const leaseMs = Math.max(timeout ?? 0, recoveryTimeout) * 2
     const request = { generation: this.current.generation, token, maxProbes, leaseMs }
     const grant = this.store().acquireProbe(this.name, request)
-    return isPromise(grant) ? grant.then((g) => this.onGrant(g, token)) : this.onGrant(grant, token)
+    if (!isPromise(grant)) return this.onGrant(grant, token)
+    return grant.then(
+      (g) => this.onGrant(g, token),
+      (error: unknown) => {
+        this.storeFailed(error)
+        return this.reject(this.retryAfterMs)
+      },
+    )
   }
 
   private onGrant(grant: ProbeGrant, token: string): CallPermit | CircuitOpenError {
@@ -212,6 +233,8 @@ export abstract class BreakerCore {
     const now =
       this.window.kind !== 'time' ? 0 : Number.isNaN(endedAt) ? this.options.clock.now() : endedAt
     recordOutcome(this.window, failed, slow, now)
+    // A store that shares outcomes gets them as a delta counter: no I/O per call.
+    if (this.pending?.add(failed, slow)) this.tracking?.flush()
     // The window's running counters are current after recording: decide on them, no copy.
     // Under 'rate' a success can trip too: it may bring the window up to minimumCalls.
     const mayTrip = failed || slow || this.options.strategy === 'rate'
@@ -234,7 +257,11 @@ export abstract class BreakerCore {
   private settleProbe(permit: CallPermit, outcome: Outcome): void {
     const release = { generation: permit.generation, token: permit.token!, outcome }
     const result = this.store().releaseProbe(this.name, release)
-    if (isPromise(result)) void result.then((r) => this.onProbeReleased(r, permit, outcome))
+    if (isPromise(result))
+      void result.then(
+        (r) => this.onProbeReleased(r, permit, outcome),
+        (error: unknown) => this.storeFailed(error),
+      )
     else this.onProbeReleased(result, permit, outcome)
   }
 
@@ -260,22 +287,43 @@ export abstract class BreakerCore {
     const fromGeneration = forced ? null : from.generation
     const request = { fromGeneration, to: next.state, openForMs, openings: openingsOf(next) }
     const answer = this.store().transition(this.name, request)
-    if (isPromise(answer)) void answer.then((shared) => this.adopt(shared))
+    if (isPromise(answer))
+      void answer.then(
+        (shared) => this.adopt(shared),
+        (error: unknown) => this.storeFailed(error),
+      )
     else this.adopt(answer)
   }
 
-  /** Takes a shared state that is newer than ours (another breaker won, or moved on). */
+  /** Decides over the shared totals a store returned for a flushed batch (same trip rule). */
+  private onShared(result: RecordResult): void {
+    this.adopt(result.state)
+    const s = this.current
+    if (!result.counted || s.state !== 'closed' || s.generation !== result.state.generation) return
+    if (result.quorum !== false && shouldTrip(result.totals, this.options)) this.trip()
+  }
+
+  private storeFailed(error: unknown): void {
+    this.emitter?.emit('storeError', { name: this.name, error })
+  }
+
+  /**
+   * Takes a shared state that is newer than ours (another breaker won, or moved on), or any
+   * state the store marks `resync` (it answered from a fallback, or Redis came back).
+   */
   private adopt(shared: SharedState): void {
     const s = this.current
-    if (shared.generation < s.generation) return
+    if (shared.generation < s.generation && shared.resync !== true) return
     if (shared.generation === s.generation && shared.state === s.state) return
     this.apply(fromShared(shared, this.options.clock.now()))
   }
 
   protected apply(next: BreakerState): void {
     const from = this.current.state
+    const generationChanged = this.current.generation !== next.generation
     this.current = next
     if (next.state === 'closed') this.window = createWindow(this.options)
+    if (generationChanged) this.pending?.reset(next.generation)
     if (from === next.state || this.emitter === null) return
     const name = this.name
     this.emitter.emit('stateChange', { name, from, to: next.state })
@@ -291,9 +339,21 @@ export abstract class BreakerCore {
   }
 
   private attachStore(store: StateStore): void {
-    this.unsubscribeStore = store.subscribe(this.name, (shared) => this.adopt(shared))
+    this.unsubscribeStore = store.subscribe(
+      this.name,
+      (shared) => this.adopt(shared),
+      (error) => this.storeFailed(error),
+    )
+    if (store.track !== undefined) {
+      this.pending = new PendingOutcomes(this.options, (result) => this.onShared(result))
+      this.tracking = store.track(this.name, this.pending)
+    }
     const initial = store.read(this.name)
-    if (isPromise(initial)) void initial.then((shared) => this.adopt(shared))
+    if (isPromise(initial))
+      void initial.then(
+        (shared) => this.adopt(shared),
+        (error: unknown) => this.storeFailed(error),
+      )
     else this.adopt(initial)
   }
 }

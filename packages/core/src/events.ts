@@ -20,6 +20,8 @@ export interface CircuitBreakerEvents {
   timeout: { name: string; timeoutMs: number }
   /** The fallback answered in place of the call. */
   fallback: { name: string; error: unknown }
+  /** The shared store failed or is unreachable; the breaker goes on with the store's fallback. */
+  storeError: { name: string; error: unknown }
 }
 
 /** A listener for event `K`. */

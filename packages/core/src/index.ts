@@ -54,6 +54,8 @@ export { CircuitState, isCircuitState } from './state.ts'
 export type {
   Awaitable,
   OutcomeBatch,
+  OutcomeFeed,
+  OutcomeTracking,
   ProbeGrant,
   ProbeRelease,
   ProbeReleaseResult,

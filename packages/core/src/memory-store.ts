@@ -128,6 +128,23 @@ export class MemoryStore implements StateStore {
     return { counted, totals: totalsOf(entry), state: this.view(entry) }
   }
 
+  /**
+   * Sets the state of `name` to `shared` (a remote store keeps its local fallback in step with
+   * what it last heard). A new generation drops leases, probe successes and, unless closed
+   * before, the window.
+   */
+  seed(name: string, shared: SharedState): void {
+    const entry = this.entry(name)
+    if (entry.generation === shared.generation && entry.state === shared.state) return
+    entry.state = shared.state
+    entry.generation = shared.generation
+    entry.openUntil = shared.state === 'open' ? this.clock.now() + shared.retryAfterMs : 0
+    entry.openings = shared.openings
+    entry.leases.clear()
+    entry.probeSuccesses = 0
+    this.clearWindow(entry)
+  }
+
   /** @inheritdoc */
   delete(name: string): void {
     this.entries.delete(name)

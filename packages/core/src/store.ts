@@ -15,6 +15,11 @@ export interface SharedState {
   readonly retryAfterMs: number
   /** Openings since the circuit last closed (drives backoff). */
   readonly openings: number
+  /**
+   * True when a breaker must take this state whatever its own generation: a remote store
+   * answered from a fallback, or resynchronised after an outage. @default false
+   */
+  readonly resync?: boolean
 }
 
 /** A proposed transition, applied only if the store is still at `fromGeneration`. */
@@ -94,6 +99,32 @@ export interface RecordResult {
   readonly totals: WindowTotals
   /** The current shared state. */
   readonly state: SharedState
+  /**
+   * False when the store wants failures from more instances (its quorum) before these totals
+   * may trip the circuit. @default true
+   */
+  readonly quorum?: boolean
+}
+
+/**
+ * A breaker's side of outcome sharing ({@link StateStore.track}): outcomes counted locally since
+ * the last flush, taken by the store on its own schedule.
+ */
+export interface OutcomeFeed {
+  /** How the store buckets this breaker's outcomes. */
+  readonly window: WindowSpec
+  /** Takes the outcomes counted since the last take; null when there are none. */
+  take(): OutcomeBatch | null
+  /** Receives the store's answer to a flushed batch: the breaker decides over its totals. */
+  accept(result: RecordResult): void
+}
+
+/** What {@link StateStore.track} returns to a breaker. */
+export interface OutcomeTracking {
+  /** Asks for a flush as soon as possible (local counts crossed the trip threshold). */
+  flush(): void
+  /** Stops taking outcomes from the feed. */
+  stop(): void
 }
 
 /**
@@ -112,9 +143,14 @@ export interface StateStore {
   /**
    * Pushes every change of `name` made through this store or by other instances. Redis: one
    * `SUBSCRIBE` per store to the channel the transition scripts `PUBLISH` to, plus a slow poll
-   * of `read` for lost messages; listeners are kept per name in process.
+   * of `read` for lost messages; listeners are kept per name in process. `onError` hears of
+   * store failures that concern `name` (the breaker emits them as `storeError`).
    */
-  subscribe(name: string, listener: (state: SharedState) => void): Unsubscribe
+  subscribe(
+    name: string,
+    listener: (state: SharedState) => void,
+    onError?: (error: unknown) => void,
+  ): Unsubscribe
   /**
    * Compare-and-set on the generation: applies `request` iff the generation is still
    * `request.fromGeneration` (or it is `null`), then notifies subscribers. Returns the state
@@ -140,6 +176,13 @@ export interface StateStore {
    * `P{B}:w`, `HDEL` buckets outside the window, sum, `PEXPIRE`), one call per flush interval.
    */
   record(name: string, batch: OutcomeBatch, window: WindowSpec): Awaitable<RecordResult>
+  /**
+   * Optional: a store that aggregates closed-state outcomes across instances takes them from
+   * `feed` (every sync interval, or at once on {@link OutcomeTracking.flush}), passes them to
+   * {@link record} and hands the answer back. Breakers call it once when attached; without it
+   * (in-process stores) outcomes stay in each breaker's own window. Never called per outcome.
+   */
+  track?(name: string, feed: OutcomeFeed): OutcomeTracking
   /** Forgets `name` entirely. Redis: `DEL P{B}:s P{B}:w P{B}:l`. */
   delete(name: string): Awaitable<void>
   /** Releases connections and timers. Optional. */

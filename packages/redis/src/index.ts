@@ -1,0 +1,10 @@
+export { breakerId } from './keys.ts'
+export { StoreTimeoutError, StoreUnavailableError } from './link.ts'
+export type {
+  RedisStoreOptions,
+  ResolvedStoreOptions,
+  StoreUnavailablePolicy,
+} from './options.ts'
+export { RedisStore } from './redis-store.ts'
+export { MalformedReplyError } from './replies.ts'
+export { ACQUIRE, READ, RECORD, RELEASE, TRANSITION } from './scripts.ts'

@@ -1,0 +1,377 @@
+import {
+  MemoryStore,
+  type OutcomeBatch,
+  type OutcomeFeed,
+  type OutcomeTracking,
+  type ProbeGrant,
+  type ProbeRelease,
+  type ProbeReleaseResult,
+  type ProbeRequest,
+  type RecordResult,
+  type SharedState,
+  type StateStore,
+  type TransitionRequest,
+  type Unsubscribe,
+  type WindowSpec,
+} from '@tripswitch/core'
+import type { Redis } from 'ioredis'
+import { type BreakerKeys, keysOf } from './keys.ts'
+import {
+  defineScripts,
+  openSubscriber,
+  type Scripts,
+  StoreUnavailableError,
+  withTimeout,
+} from './link.ts'
+import {
+  type RedisStoreOptions,
+  type ResolvedStoreOptions,
+  resolveStoreOptions,
+} from './options.ts'
+import { intAt, NO_TOTALS, parseMessage, type Reply, stateAt, totalsOf } from './replies.ts'
+import { Syncer } from './syncer.ts'
+
+interface Subscription {
+  readonly keys: BreakerKeys
+  readonly listeners: Set<(state: SharedState) => void>
+  readonly onErrors: Set<(error: unknown) => void>
+  /** Generation last pushed (pushes are deduplicated by generation). */
+  lastGeneration: number
+}
+
+/**
+ * A {@link StateStore} in Redis: one circuit breaker shared by every process of a service.
+ * Each operation is one Lua script (atomic, fenced by the generation, reading Redis `TIME`);
+ * transitions are published and pushed to every instance, with a jittered poll for lost
+ * messages. Outcomes reach Redis only as batches flushed every `syncInterval`, so a closed
+ * breaker makes no Redis call per request. When Redis is slow or unreachable, every operation
+ * answers from the `onStoreUnavailable` fallback within `commandTimeout`: a protected call never
+ * fails or hangs because of Redis.
+ */
+export class RedisStore implements StateStore {
+  private readonly options: ResolvedStoreOptions
+  private readonly client: Redis
+  private readonly scripts: Scripts
+  private readonly channel: string
+  /** Answers while Redis is away (`local`), kept in step with every answer from Redis. */
+  private readonly fallback = new MemoryStore()
+  private readonly subscriptions = new Map<string, Subscription>()
+  private readonly namesById = new Map<string, string>()
+  /** Names answered by the fallback since Redis was last reached: their next answer resyncs. */
+  private readonly dirty = new Set<string>()
+  private readonly syncer: Syncer
+  private subscriber: Redis | null = null
+  private down = false
+  private closed = false
+  private offset = 0
+  private readonly onClientError = (error: unknown) => this.markDown(error)
+
+  constructor(options: RedisStoreOptions) {
+    this.options = resolveStoreOptions(options)
+    this.client = this.options.client
+    this.channel = `${this.options.prefix}events`
+    this.scripts = defineScripts(this.client)
+    this.client.on('error', this.onClientError)
+    this.syncer = new Syncer(this.options, {
+      flush: (name, batch, window) => this.record(name, batch, window),
+      poll: () => this.poll(),
+    })
+  }
+
+  /** True while the store answers from its fallback (Redis unreachable or failing). */
+  get unavailable(): boolean {
+    return this.down || this.client.status !== 'ready'
+  }
+
+  /**
+   * Test only: moves Redis time as the scripts see it forward by `ms` (an offset added to
+   * `TIME`). Throws unless the store was built with `testing: true`.
+   */
+  travel(ms: number): void {
+    if (!this.options.testing) throw new Error('RedisStore.travel needs the option testing: true')
+    this.offset += ms
+  }
+
+  /** @inheritdoc */
+  read(name: string): Promise<SharedState> {
+    const keys = keysOf(this.options.prefix, name)
+    return this.run(
+      name,
+      () => this.scripts.tripswitchRead(keys.state, this.offset),
+      (reply) => stateAt(reply, 0),
+      () => this.fallbackState(() => this.fallback.read(name)),
+    )
+  }
+
+  /** @inheritdoc */
+  subscribe(
+    name: string,
+    listener: (state: SharedState) => void,
+    onError?: (error: unknown) => void,
+  ): Unsubscribe {
+    this.subscriber ??= this.openSubscriber()
+    this.syncer.start()
+    let sub = this.subscriptions.get(name)
+    if (sub === undefined) {
+      const keys = keysOf(this.options.prefix, name)
+      sub = { keys, listeners: new Set(), onErrors: new Set(), lastGeneration: -1 }
+      this.subscriptions.set(name, sub)
+      this.namesById.set(keys.id, name)
+    }
+    const s = sub
+    s.listeners.add(listener)
+    if (onError) s.onErrors.add(onError)
+    return () => {
+      s.listeners.delete(listener)
+      if (onError) s.onErrors.delete(onError)
+      if (s.listeners.size === 0 && this.subscriptions.get(name) === s) {
+        this.subscriptions.delete(name)
+        this.namesById.delete(s.keys.id)
+      }
+    }
+  }
+
+  /** @inheritdoc */
+  transition(name: string, request: TransitionRequest): Promise<SharedState> {
+    const k = keysOf(this.options.prefix, name)
+    const { fromGeneration, to, openForMs, openings } = request
+    return this.run(
+      name,
+      () =>
+        this.scripts.tripswitchTransition(
+          ...[k.state, k.window, k.leases, this.offset, fromGeneration ?? '', to],
+          ...[openForMs, openings, this.options.stateTtl, this.channel, k.id],
+        ),
+      (reply) => stateAt(reply, 0),
+      () => this.fallbackState(() => this.fallback.transition(name, request)),
+    )
+  }
+
+  /** @inheritdoc */
+  acquireProbe(name: string, request: ProbeRequest): Promise<ProbeGrant> {
+    const k = keysOf(this.options.prefix, name)
+    const leaseMs = this.options.leaseMs ?? request.leaseMs
+    return this.run(
+      name,
+      () =>
+        this.scripts.tripswitchAcquire(
+          ...[k.state, k.leases, this.offset, request.token, request.maxProbes, leaseMs],
+          ...[this.options.stateTtl, this.channel, k.id],
+        ),
+      (reply) => ({ granted: intAt(reply as Reply, 0) === 1, state: stateAt(reply, 1) }),
+      () =>
+        this.options.onStoreUnavailable === 'local'
+          ? this.fallback.acquireProbe(name, request)
+          : { granted: false, state: this.fallbackState(() => this.fallback.read(name)) },
+    )
+  }
+
+  /** @inheritdoc */
+  releaseProbe(name: string, release: ProbeRelease): Promise<ProbeReleaseResult> {
+    const k = keysOf(this.options.prefix, name)
+    const { generation, token, outcome } = release
+    return this.run(
+      name,
+      () =>
+        this.scripts.tripswitchRelease(k.state, k.leases, this.offset, generation, token, outcome),
+      (reply) => ({
+        held: intAt(reply as Reply, 0) === 1,
+        successes: intAt(reply as Reply, 1),
+        state: stateAt(reply, 2),
+      }),
+      () =>
+        this.options.onStoreUnavailable === 'local'
+          ? this.fallback.releaseProbe(name, release)
+          : {
+              held: false,
+              successes: 0,
+              state: this.fallbackState(() => this.fallback.read(name)),
+            },
+    )
+  }
+
+  /** @inheritdoc */
+  record(name: string, batch: OutcomeBatch, window: WindowSpec): Promise<RecordResult> {
+    const k = keysOf(this.options.prefix, name)
+    const { quorum, stateTtl, instanceId } = this.options
+    const b = batch
+    return this.run(
+      name,
+      () =>
+        this.scripts.tripswitchRecord(
+          ...[k.state, k.window, k.reporters, this.offset, b.generation, b.successes, b.failures],
+          ...[b.slowCalls, b.trailingFailures, window.bucketMs, window.buckets, stateTtl],
+          quorum > 1 ? instanceId : '',
+        ),
+      (reply) => ({
+        counted: intAt(reply as Reply, 0) === 1,
+        totals: totalsOf(reply as Reply),
+        quorum: quorum <= 1 || intAt(reply as Reply, 6) >= quorum,
+        state: stateAt(reply, 7),
+      }),
+      () =>
+        this.options.onStoreUnavailable === 'local'
+          ? this.fallback.record(name, batch, window)
+          : {
+              counted: false,
+              totals: NO_TOTALS,
+              state: this.fallbackState(() => this.fallback.read(name)),
+            },
+    )
+  }
+
+  /** @inheritdoc */
+  track(name: string, feed: OutcomeFeed): OutcomeTracking {
+    return this.syncer.track(name, feed)
+  }
+
+  /** @inheritdoc */
+  async delete(name: string): Promise<void> {
+    const k = keysOf(this.options.prefix, name)
+    this.fallback.delete(name)
+    if (this.unavailable) return
+    try {
+      await withTimeout(
+        this.client.del(k.state, k.window, k.leases, k.reporters),
+        this.options.commandTimeout,
+      )
+    } catch (error) {
+      this.markDown(error)
+    }
+  }
+
+  /** Stops timers and closes the pub/sub connection. The client passed in stays open. */
+  close(): void {
+    if (this.closed) return
+    this.closed = true
+    this.syncer.stop()
+    this.client.off('error', this.onClientError)
+    this.subscriber?.disconnect()
+    this.subscriber = null
+    this.subscriptions.clear()
+    this.namesById.clear()
+    this.fallback.close()
+  }
+
+  /**
+   * Runs one script with the timeout, parses its answer and keeps the fallback and the
+   * subscribers in step; any failure (not ready, timeout, error reply, malformed reply)
+   * answers from the fallback instead. Never rejects.
+   */
+  private async run<T extends { state: SharedState } | SharedState>(
+    name: string,
+    attempt: () => Promise<unknown>,
+    parse: (reply: unknown) => T,
+    fallback: () => T,
+  ): Promise<T> {
+    if (this.closed || this.unavailable) {
+      if (!this.closed && !this.down) this.markDown(new StoreUnavailableError(this.client.status))
+      this.dirty.add(name)
+      return fallback()
+    }
+    try {
+      const reply = await withTimeout(attempt(), this.options.commandTimeout)
+      let answer = parse(reply)
+      const bare = 'generation' in answer
+      const state = bare ? (answer as SharedState) : (answer as { state: SharedState }).state
+      if (this.dirty.delete(name)) {
+        const resynced = { ...state, resync: true }
+        answer = (bare ? resynced : { ...answer, state: resynced }) as T
+      }
+      this.heard(name, state)
+      return answer
+    } catch (error) {
+      this.markDown(error)
+      this.dirty.add(name)
+      return fallback()
+    }
+  }
+
+  /** A state heard from Redis: the fallback follows it, and subscribers get it if newer. */
+  private heard(name: string, state: SharedState, resync = false): void {
+    this.fallback.seed(name, state)
+    const sub = this.subscriptions.get(name)
+    if (sub === undefined) return
+    if (!resync && state.generation <= sub.lastGeneration) return
+    sub.lastGeneration = state.generation
+    const pushed = resync ? { ...state, resync: true } : state
+    for (const listener of [...sub.listeners]) listener(pushed)
+  }
+
+  /** The fallback's answer for `open`/`closed` policies, or the local store's for `local`. */
+  private fallbackState(local: () => SharedState): SharedState {
+    const policy = this.options.onStoreUnavailable
+    if (policy === 'local') return local()
+    const open = policy === 'open'
+    const retryAfterMs = open ? this.options.pollInterval : 0
+    return {
+      state: open ? 'open' : 'closed',
+      generation: 0,
+      retryAfterMs,
+      openings: 0,
+      resync: true,
+    }
+  }
+
+  /** Redis failed: answer from the fallback until a poll reaches it again. */
+  private markDown(error: unknown): void {
+    if (this.closed || this.down) return
+    this.down = true
+    this.syncer.pollSoon()
+    const policy = this.options.onStoreUnavailable
+    for (const [name, sub] of this.subscriptions) {
+      this.dirty.add(name)
+      for (const onError of [...sub.onErrors]) onError(error)
+      if (policy === 'local') continue
+      const state = this.fallbackState(() => this.fallback.read(name))
+      for (const listener of [...sub.listeners]) listener(state)
+    }
+  }
+
+  /** Reads every subscribed name (one pipeline): lost messages, and recovery after an outage. */
+  private async poll(): Promise<void> {
+    if (this.closed || this.client.status !== 'ready') return
+    const names = [...this.subscriptions.keys()]
+    try {
+      const pipeline = this.client.pipeline() as unknown as Record<
+        string,
+        (...args: unknown[]) => unknown
+      > & { exec(): Promise<[Error | null, unknown][] | null> }
+      pipeline.ping!()
+      for (const name of names)
+        pipeline.tripswitchRead!(this.subscriptions.get(name)!.keys.state, this.offset)
+      const results = (await withTimeout(pipeline.exec(), this.options.commandTimeout)) ?? []
+      const states = results.slice(1).map(([error, reply]) => {
+        if (error) throw error
+        return stateAt(reply, 0)
+      })
+      this.down = false
+      states.forEach((state, i) => {
+        const name = names[i]!
+        this.heard(name, state, this.dirty.delete(name))
+      })
+    } catch (error) {
+      this.markDown(error)
+    }
+  }
+
+  private openSubscriber(): Redis {
+    return openSubscriber(
+      this.options,
+      this.channel,
+      (message) => this.onMessage(message),
+      // Messages published before this (re)subscription are lost: read everything now.
+      () => this.syncer.pollSoon(),
+      () => {
+        // The command connection's failures are what count; this one reconnects by itself.
+      },
+    )
+  }
+
+  private onMessage(message: string): void {
+    const parsed = parseMessage(message)
+    if (parsed === undefined) return
+    const name = this.namesById.get(parsed.id)
+    if (name !== undefined && !this.dirty.has(name)) this.heard(name, parsed.state)
+  }
+}

@@ -1,0 +1,100 @@
+import { type ChildProcess, spawn } from 'node:child_process'
+import { createServer } from 'node:net'
+import { Redis, type RedisOptions } from 'ioredis'
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.unref()
+    server.on('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      const port = typeof address === 'object' && address !== null ? address.port : 0
+      server.close(() => resolve(port))
+    })
+  })
+}
+
+/** A redis-server of our own. Fails (never skips) when the binary is missing. */
+export interface RedisServer {
+  readonly port: number
+  /** A client with the safe settings. */
+  client(options?: RedisOptions): Redis
+  /** kill -9, then start again on the same port (empty dataset). */
+  crash(): Promise<void>
+  restart(): Promise<void>
+  stop(): Promise<void>
+}
+
+function launch(port: number): Promise<ChildProcess> {
+  const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
+  const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
+  return new Promise((resolve, reject) => {
+    let output = ''
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL')
+      reject(new Error(`redis-server did not start on ${port}:\n${output}`))
+    }, 5_000)
+    child.on('error', (error) => {
+      clearTimeout(timer)
+      reject(new Error(`redis-server could not be started (is it on PATH?): ${error.message}`))
+    })
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString()
+      if (output.includes('Ready to accept connections')) {
+        clearTimeout(timer)
+        resolve(child)
+      }
+    })
+  })
+}
+
+function exited(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
+  return new Promise((resolve) => child.once('exit', () => resolve()))
+}
+
+export async function startRedis(): Promise<RedisServer> {
+  const port = await freePort()
+  let child: ChildProcess | null = await launch(port)
+  const clients: Redis[] = []
+  const kill = async () => {
+    if (child === null) return
+    const c = child
+    child = null
+    c.kill('SIGKILL')
+    await exited(c)
+  }
+  return {
+    port,
+    client(options = {}) {
+      const client = new Redis({
+        port,
+        host: '127.0.0.1',
+        commandTimeout: 200,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 0,
+        retryStrategy: () => 50,
+        ...options,
+      })
+      client.on('error', () => {})
+      clients.push(client)
+      return client
+    },
+    crash: kill,
+    async restart() {
+      child = await launch(port)
+    },
+    async stop() {
+      for (const c of clients) c.disconnect()
+      await kill()
+    },
+  }
+}
+
+/** Resolves when `client` is ready. */
+export function ready(client: Redis): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve()
+  return new Promise((resolve) => client.once('ready', () => resolve()))
+}
