@@ -1,0 +1,36 @@
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common'
+import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core'
+import { CircuitBreakerRegistry } from '@tripswitch/core'
+import { CircuitBreaker } from './circuit-breaker.decorator.ts'
+import { routeOf } from './circuit-breaker.route.ts'
+
+/**
+ * Validates every `@CircuitBreaker()` of the application over the registry's defaults when the
+ * module starts, so that a bad option fails the boot instead of the first request.
+ */
+@Injectable()
+export class CircuitBreakerExplorer implements OnModuleInit {
+  constructor(
+    @Inject(DiscoveryService) private readonly discovery: DiscoveryService,
+    @Inject(MetadataScanner) private readonly scanner: MetadataScanner,
+    @Inject(Reflector) private readonly reflector: Reflector,
+    @Inject(CircuitBreakerRegistry) private readonly registry: CircuitBreakerRegistry,
+  ) {}
+
+  /** @throws {InvalidOptionsError} naming the option, the rule and the value. */
+  onModuleInit(): void {
+    for (const wrapper of this.discovery.getControllers()) {
+      const controller = wrapper.metatype
+      if (typeof controller !== 'function') continue
+      const prototype = controller.prototype as Record<string, unknown>
+      const classOptions = this.reflector.get(CircuitBreaker, controller)
+      for (const method of this.scanner.getAllMethodNames(prototype)) {
+        const handler = prototype[method]
+        if (typeof handler !== 'function') continue
+        const handlerOptions = this.reflector.get(CircuitBreaker, handler)
+        const route = routeOf(controller, handler, classOptions, handlerOptions)
+        if (route !== null) this.registry.validate(route.breakerOptions)
+      }
+    }
+  }
+}

@@ -1,0 +1,61 @@
+import { Module } from '@nestjs/common'
+import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core'
+import { CircuitBreakerRegistry, checks, InvalidOptionsError } from '@tripswitch/core'
+import { CircuitBreakerExplorer } from './circuit-breaker.explorer.ts'
+import { CircuitBreakerHealthIndicator } from './circuit-breaker.health-indicator.ts'
+import { CircuitBreakerInterceptor } from './circuit-breaker.interceptor.ts'
+import {
+  ConfigurableModuleClass,
+  TRIPSWITCH_MODULE_OPTIONS,
+} from './circuit-breaker.module-definition.ts'
+import type { TripswitchModuleOptions } from './circuit-breaker.options.ts'
+
+const MODULE_KEYS = new Set(['defaults', 'store', 'clock', 'maxBreakers', 'registry'])
+const OWN_REGISTRY_KEYS = ['defaults', 'store', 'clock', 'maxBreakers'] as const
+
+/**
+ * The registry the module provides: the one given, or a new one from the options (core
+ * validates them, so a bad option fails the boot).
+ */
+export function createRegistry(options: TripswitchModuleOptions = {}): CircuitBreakerRegistry {
+  checks.objectWith([], 'an options object')(options, 'options')
+  const given = checks.withoutUndefined(options)
+  checks.rejectUnknownKeys(given, MODULE_KEYS)
+  const { registry, ...own } = given
+  if (registry === undefined) return new CircuitBreakerRegistry(own)
+  checks.objectWith(['get', 'health', 'validate'], 'a CircuitBreakerRegistry')(registry, 'registry')
+  for (const key of OWN_REGISTRY_KEYS) {
+    if (own[key] !== undefined) {
+      const rule = 'absent when a registry is given (configure that registry instead)'
+      throw new InvalidOptionsError(key, rule, own[key])
+    }
+  }
+  return registry
+}
+
+/**
+ * Circuit breakers for a Nest application: provides the `CircuitBreakerRegistry` (inject it
+ * with `@Inject(CircuitBreakerRegistry)`), the `CircuitBreakerHealthIndicator`, and a global
+ * interceptor that guards every handler decorated with `@CircuitBreaker()`.
+ *
+ * ```ts
+ * TripswitchModule.forRoot({ defaults: { errorThreshold: 5 }, isGlobal: true })
+ * TripswitchModule.forRootAsync({ inject: [ConfigService], useFactory: (c) => ({ ... }) })
+ * ```
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    {
+      provide: CircuitBreakerRegistry,
+      useFactory: createRegistry,
+      inject: [TRIPSWITCH_MODULE_OPTIONS],
+    },
+    CircuitBreakerInterceptor,
+    { provide: APP_INTERCEPTOR, useExisting: CircuitBreakerInterceptor },
+    CircuitBreakerHealthIndicator,
+    CircuitBreakerExplorer,
+  ],
+  exports: [CircuitBreakerRegistry, CircuitBreakerHealthIndicator, CircuitBreakerInterceptor],
+})
+export class TripswitchModule extends ConfigurableModuleClass {}

@@ -1,0 +1,38 @@
+import type { BreakerDefaults, HttpDetectError } from '@tripswitch/core'
+import type {
+  CircuitBreakerDecoratorOptions,
+  CircuitBreakerFallback,
+} from './circuit-breaker.options.ts'
+
+/** What the interceptor needs for one handler: class and handler options merged. */
+export interface CircuitBreakerRoute {
+  /** Breaker name in the registry. */
+  readonly name: string
+  /** Passed to `registry.get(name, options)`; core validates and defaults them. */
+  readonly breakerOptions: BreakerDefaults
+  readonly detectError: HttpDetectError | undefined
+  readonly fallback: CircuitBreakerFallback | undefined
+}
+
+/**
+ * Merges the options of `@CircuitBreaker()` on a controller and on one of its handlers
+ * (handler wins); `null` when neither is decorated.
+ */
+export function routeOf(
+  controller: { readonly name: string },
+  handler: { readonly name: string },
+  classOptions: Readonly<CircuitBreakerDecoratorOptions> | undefined,
+  handlerOptions: Readonly<CircuitBreakerDecoratorOptions> | undefined,
+): CircuitBreakerRoute | null {
+  if (classOptions === undefined && handlerOptions === undefined) return null
+  const { name, detectError, fallback, ...breakerOptions } = {
+    ...classOptions,
+    ...handlerOptions,
+  }
+  return {
+    name: name ?? `${controller.name}.${handler.name}`,
+    breakerOptions,
+    detectError,
+    fallback,
+  }
+}
