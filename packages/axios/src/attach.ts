@@ -41,10 +41,10 @@ export function attachCircuitBreaker(instance: AxiosInstance, options?: AttachOp
   }
 }
 
-async function admit(
+function admit(
   config: InternalAxiosRequestConfig,
   parsed: ParsedOptions,
-): Promise<InternalAxiosRequestConfig> {
+): InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig> {
   const own = config.circuitBreaker
   if (own === false) return config
   let breaker: CircuitBreaker
@@ -53,18 +53,20 @@ async function admit(
     breaker = parsed.registry.get(parsed.key(config), parsed.breakerOptions)
   } else {
     const request = parseRequestOptions(own, parsed)
-    const key = request.key ?? parsed.key(config)
-    breaker = parsed.registry.get(key, request.breakerOptions)
+    breaker = parsed.registry.get(request.key ?? parsed.key(config), request.breakerOptions)
     outcome = request.outcome
   }
   const held = heldRefusal(breaker)
   if (held !== undefined) throw withConfig(held, config)
-  try {
-    carry(config, { permit: await breaker.acquire(), breaker, outcome })
-  } catch (error) {
-    throw isCircuitOpenError(error) ? withConfig(error, config) : error
-  }
-  return config
+  return breaker.acquire().then(
+    (permit) => {
+      carry(config, { permit, breaker, outcome })
+      return config
+    },
+    (error: unknown) => {
+      throw isCircuitOpenError(error) ? withConfig(error, config) : error
+    },
+  )
 }
 
 /** The refusal, carrying the request's config (what axios errors carry) for the caller. */
