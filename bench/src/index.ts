@@ -6,6 +6,7 @@
  *   --only=a,b    scenario ids to run: closed, failing, open, memory (default: all)
  *   --http        also run the HTTP scenario (see http.ts)
  *   --axios       also run the axios adapter scenario (see axios.ts; --http runs it too)
+ *   --nest        also run the NestJS interceptor scenario (see nest.ts)
  *   --check       exit with code 1 when a target is missed (for CI)
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
@@ -72,6 +73,7 @@ async function main(): Promise<void> {
   if (config.http) scenarios.push((await import('./http.ts')).http)
   if (config.http || process.argv.includes('--axios'))
     scenarios.push((await import('./axios.ts')).axiosAdapter)
+  if (process.argv.includes('--nest')) scenarios.push((await import('./nest.ts')).nest)
   const selected = scenarios.filter((s) => config.only === null || config.only.has(s.id))
   const libs = ['@tripswitch/core', 'opossum', 'cockatiel']
     .map((p) => `${p} ${versionOf(p)}`)

@@ -1,46 +1,20 @@
-import { type ReflectableDecorator, Reflector } from '@nestjs/core'
-import { checks, InvalidOptionsError, OPTION_NAMES } from '@tripswitch/core'
+import { applyDecorators, UseInterceptors } from '@nestjs/common'
+import { CircuitBreakerInterceptor } from './circuit-breaker.interceptor.ts'
+import { CircuitBreakerMetadata } from './circuit-breaker.metadata.ts'
 import type { CircuitBreakerDecoratorOptions } from './circuit-breaker.options.ts'
-
-// The registry owns store and clock; timeout needs the response lifecycle (not supported here).
-const NOT_HERE = new Set(['store', 'clock', 'timeout'])
-const KNOWN: ReadonlySet<string> = new Set([...OPTION_NAMES].filter((key) => !NOT_HERE.has(key)))
-
-/**
- * Checks what can be checked without the module's defaults: the shape, the adapter's own
- * options and the option names. Values are checked by core, over the defaults, at module init.
- */
-function checkOptions(
-  input: CircuitBreakerDecoratorOptions | undefined,
-): Readonly<CircuitBreakerDecoratorOptions> {
-  if (input === undefined) return Object.freeze({})
-  checks.objectWith([], 'an options object')(input, 'options')
-  const given = checks.withoutUndefined(input)
-  for (const key of Object.keys(given)) {
-    if (!KNOWN.has(key)) {
-      const rule = NOT_HERE.has(key)
-        ? 'absent in @CircuitBreaker() (store and clock belong to TripswitchModule.forRoot)'
-        : 'a known option (check the spelling)'
-      throw new InvalidOptionsError(key, rule, (given as Record<string, unknown>)[key])
-    }
-  }
-  if (given.name !== undefined) checks.nonEmptyString(given.name, 'name')
-  if (given.detectError !== undefined) checks.func(given.detectError, 'detectError')
-  if (given.fallback !== undefined) checks.func(given.fallback, 'fallback')
-  return Object.freeze(given)
-}
 
 /**
  * Guards a controller's handlers (on the class) or one handler (on a method) with a circuit
- * breaker. Handler options override class options. On a class, each handler gets its own
- * breaker unless `name` is given. Needs `TripswitchModule` imported, which installs the
- * interceptor.
+ * breaker: metadata plus `CircuitBreakerInterceptor`, so undecorated routes pay nothing.
+ * Handler options override class options. On a class, each handler gets its own breaker unless
+ * `name` is given. Needs `TripswitchModule` imported somewhere in the application.
  * @throws {InvalidOptionsError} at decoration for an unknown option or a bad adapter option.
  */
-export const CircuitBreaker: ReflectableDecorator<
-  CircuitBreakerDecoratorOptions | undefined,
-  Readonly<CircuitBreakerDecoratorOptions>
-> = Reflector.createDecorator<
-  CircuitBreakerDecoratorOptions | undefined,
-  Readonly<CircuitBreakerDecoratorOptions>
->({ transform: checkOptions })
+export function CircuitBreaker(
+  options?: CircuitBreakerDecoratorOptions,
+): ClassDecorator & MethodDecorator {
+  return applyDecorators(
+    CircuitBreakerMetadata(options),
+    UseInterceptors(CircuitBreakerInterceptor),
+  )
+}

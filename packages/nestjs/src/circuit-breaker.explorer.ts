@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common'
 import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core'
 import { CircuitBreakerRegistry } from '@tripswitch/core'
-import { CircuitBreaker } from './circuit-breaker.decorator.ts'
+import { CircuitBreakerMetadata } from './circuit-breaker.metadata.ts'
 import { routeOf } from './circuit-breaker.route.ts'
 
 /**
@@ -23,11 +23,11 @@ export class CircuitBreakerExplorer implements OnModuleInit {
       const controller = wrapper.metatype
       if (typeof controller !== 'function') continue
       const prototype = controller.prototype as Record<string, unknown>
-      const classOptions = this.reflector.get(CircuitBreaker, controller)
+      const classOptions = this.reflector.get(CircuitBreakerMetadata, controller)
       for (const method of this.scanner.getAllMethodNames(prototype)) {
         const handler = prototype[method]
         if (typeof handler !== 'function') continue
-        const handlerOptions = this.reflector.get(CircuitBreaker, handler)
+        const handlerOptions = this.reflector.get(CircuitBreakerMetadata, handler)
         const route = routeOf(controller, handler, classOptions, handlerOptions)
         if (route !== null) this.registry.validate(route.breakerOptions)
       }

@@ -5,35 +5,42 @@ import {
   Injectable,
   type NestInterceptor,
 } from '@nestjs/common'
-import { Reflector } from '@nestjs/core'
+import { ModuleRef, Reflector } from '@nestjs/core'
 import { CircuitBreakerRegistry } from '@tripswitch/core'
 import type { Observable } from 'rxjs'
 import { guardedCall } from './circuit-breaker.call.ts'
-import { CircuitBreaker } from './circuit-breaker.decorator.ts'
+import { CircuitBreakerMetadata } from './circuit-breaker.metadata.ts'
 import { type CircuitBreakerRoute, routeOf } from './circuit-breaker.route.ts'
 
 // What Nest gives for a handler (and accepts as a metadata target): a function.
 type Target = ReturnType<ExecutionContext['getHandler']>
 
 /**
- * Runs handlers decorated with `@CircuitBreaker()` (on the method or its controller) under
- * their breaker; passes every other call through. `TripswitchModule` installs it globally
- * (`APP_INTERCEPTOR`), so do not add it with `@UseInterceptors()` as well.
+ * Runs a handler under its breaker, from the options of `@CircuitBreaker()` on the handler and
+ * its controller. `@CircuitBreaker()` applies it; on both the class and the handler Nest calls
+ * it twice with one context, and the second call passes through. Calls without options pass
+ * through too.
  */
 @Injectable()
 export class CircuitBreakerInterceptor implements NestInterceptor {
   // Per controller, then per handler: an inherited handler may serve two controllers.
   private readonly routes = new WeakMap<Target, WeakMap<Target, CircuitBreakerRoute | null>>()
+  private readonly guarding = new WeakSet<ExecutionContext>()
+  private registry: CircuitBreakerRegistry | undefined
 
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
-    @Inject(CircuitBreakerRegistry) private readonly registry: CircuitBreakerRegistry,
+    // The interceptor is instantiated in each controller's module; the registry lives in
+    // TripswitchModule, which needs to be neither global nor imported there.
+    @Inject(ModuleRef) private readonly modules: ModuleRef,
   ) {}
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const route = this.routeFor(context.getClass(), context.getHandler())
-    if (route === null) return next.handle()
-    const breaker = this.registry.get(route.name, route.breakerOptions)
+    if (route === null || this.guarding.has(context)) return next.handle()
+    this.guarding.add(context)
+    this.registry ??= this.modules.get(CircuitBreakerRegistry, { strict: false })
+    const breaker = this.registry!.get(route.name, route.breakerOptions)
     return guardedCall(breaker, route, context, next)
   }
 
@@ -48,8 +55,8 @@ export class CircuitBreakerInterceptor implements NestInterceptor {
       route = routeOf(
         controller,
         handler,
-        this.reflector.get(CircuitBreaker, controller),
-        this.reflector.get(CircuitBreaker, handler),
+        this.reflector.get(CircuitBreakerMetadata, controller),
+        this.reflector.get(CircuitBreakerMetadata, handler),
       )
       byHandler.set(handler, route)
     }

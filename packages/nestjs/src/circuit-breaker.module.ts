@@ -1,9 +1,8 @@
 import { Module } from '@nestjs/common'
-import { APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core'
+import { DiscoveryModule } from '@nestjs/core'
 import { CircuitBreakerRegistry, checks, InvalidOptionsError } from '@tripswitch/core'
 import { CircuitBreakerExplorer } from './circuit-breaker.explorer.ts'
 import { CircuitBreakerHealthIndicator } from './circuit-breaker.health-indicator.ts'
-import { CircuitBreakerInterceptor } from './circuit-breaker.interceptor.ts'
 import {
   ConfigurableModuleClass,
   TRIPSWITCH_MODULE_OPTIONS,
@@ -35,8 +34,8 @@ export function createRegistry(options: TripswitchModuleOptions = {}): CircuitBr
 
 /**
  * Circuit breakers for a Nest application: provides the `CircuitBreakerRegistry` (inject it
- * with `@Inject(CircuitBreakerRegistry)`), the `CircuitBreakerHealthIndicator`, and a global
- * interceptor that guards every handler decorated with `@CircuitBreaker()`.
+ * with `@Inject(CircuitBreakerRegistry)`) that `@CircuitBreaker()` handlers use, and the
+ * `CircuitBreakerHealthIndicator`; checks every `@CircuitBreaker()`'s options at start-up.
  *
  * ```ts
  * TripswitchModule.forRoot({ defaults: { errorThreshold: 5 }, isGlobal: true })
@@ -51,11 +50,9 @@ export function createRegistry(options: TripswitchModuleOptions = {}): CircuitBr
       useFactory: createRegistry,
       inject: [TRIPSWITCH_MODULE_OPTIONS],
     },
-    CircuitBreakerInterceptor,
-    { provide: APP_INTERCEPTOR, useExisting: CircuitBreakerInterceptor },
     CircuitBreakerHealthIndicator,
     CircuitBreakerExplorer,
   ],
-  exports: [CircuitBreakerRegistry, CircuitBreakerHealthIndicator, CircuitBreakerInterceptor],
+  exports: [CircuitBreakerRegistry, CircuitBreakerHealthIndicator],
 })
 export class TripswitchModule extends ConfigurableModuleClass {}

@@ -1,10 +1,10 @@
 import { HttpException, type INestApplicationContext, type Type } from '@nestjs/common'
-import { ExternalContextCreator, NestFactory } from '@nestjs/core'
+import { ExternalContextCreator, ModulesContainer, NestFactory } from '@nestjs/core'
 import { afterEach } from 'vitest'
 
 // @nestjs/platform-express, platform-fastify and testing are not installed in this workspace,
 // so these tests run handlers through Nest's own enhancer pipeline (ExternalContextCreator:
-// global interceptors, guards, filters) on an application context, with responses shaped like
+// the handler's and controller's interceptors, guards, filters) on an application context, with responses shaped like
 // each platform's: Express's `res.setHeader` and Fastify's `reply.header`.
 
 /** A response object as a platform hands it to interceptors. */
@@ -63,7 +63,16 @@ export function caller<T extends object>(
 ): () => Promise<Answer> {
   const instance = app.get(controller)
   const callback = instance[method] as (...args: unknown[]) => unknown
-  const run = app.get(ExternalContextCreator).create(instance, callback, method)
+  const creator = app.get(ExternalContextCreator)
+  // ExternalContextCreator finds a host's module among providers; the router knows a
+  // controller's module. Without it, enhancers bound to the controller's module (those of
+  // @UseInterceptors, which @CircuitBreaker() uses) would not be found.
+  const moduleKey = [...app.get(ModulesContainer).entries()].find(([, module]) =>
+    module.controllers.has(controller),
+  )?.[0]
+  const run = Object.assign(Object.create(creator) as ExternalContextCreator, {
+    getContextModuleKey: () => moduleKey ?? '',
+  }).create(instance, callback, method)
   return async () => {
     const response = platform()
     try {

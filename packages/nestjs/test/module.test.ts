@@ -83,6 +83,19 @@ describe('forRoot', () => {
     expect((await boot(AppModule)).get(CircuitBreakerRegistry)).toBe(registry)
   })
 
+  it.each(PLATFORMS)(
+    'guards controllers of modules that do not import it (%s)',
+    async (_name, platform) => {
+      @Module({ controllers: [FailingController] })
+      class FeatureModule {}
+      @Module({ imports: [TripswitchModule.forRoot({ clock }), FeatureModule] })
+      class AppModule {}
+      const context = await boot(AppModule)
+      const call = caller(context, FailingController, 'fail', platform)
+      expect(await statuses(call, 2)).toEqual([500, 503])
+    },
+  )
+
   it('makes the registry injectable everywhere with isGlobal', async () => {
     @Injectable()
     class Consumer {
