@@ -11,7 +11,7 @@
  * This file avoids decorator syntax (tsx compiles the bench without experimentalDecorators):
  * Nest's decorators are applied as functions.
  */
-import { execFileSync, fork } from 'node:child_process'
+import { fork } from 'node:child_process'
 import type { AddressInfo } from 'node:net'
 import { fileURLToPath } from 'node:url'
 import {
@@ -221,25 +221,10 @@ async function overHttp(config: BenchConfig): Promise<Table | null> {
   }
 }
 
-/** Builds @tripswitch/nestjs: the bench loads packages from dist, as users do. */
-function build(): void {
-  const root = fileURLToPath(new URL('../..', import.meta.url))
-  execFileSync(
-    'npx',
-    ['turbo', 'run', 'build', '--output-logs=errors-only', '--filter=@tripswitch/nestjs'],
-    {
-      cwd: root,
-      stdio: 'inherit',
-      env: { ...process.env, TURBO_TELEMETRY_DISABLED: '1' },
-    },
-  )
-}
-
 export const nest: Scenario = {
   id: 'nest',
   title: 'NestJS interceptor',
   async run(config: BenchConfig) {
-    build()
     const tables = [await inProcess(config)]
     const http = await overHttp(config)
     if (http !== null) tables.push(http)
