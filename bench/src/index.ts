@@ -7,6 +7,7 @@
  *   --http        also run the HTTP scenario (see http.ts)
  *   --axios       also run the axios adapter scenario (see axios.ts; --http runs it too)
  *   --nest        also run the NestJS interceptor scenario (see nest.ts)
+ *   --redis       also run the RedisStore scenario (see redis.ts; needs redis-server on PATH)
  *   --check       exit with code 1 when a target is missed (for CI)
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
@@ -74,6 +75,7 @@ async function main(): Promise<void> {
   if (config.http || process.argv.includes('--axios'))
     scenarios.push((await import('./axios.ts')).axiosAdapter)
   if (process.argv.includes('--nest')) scenarios.push((await import('./nest.ts')).nest)
+  if (process.argv.includes('--redis')) scenarios.push((await import('./redis.ts')).redisStore)
   const selected = scenarios.filter((s) => config.only === null || config.only.has(s.id))
   const libs = ['@tripswitch/core', 'opossum', 'cockatiel']
     .map((p) => `${p} ${versionOf(p)}`)

@@ -234,7 +234,11 @@ export abstract class BreakerCore {
       this.window.kind !== 'time' ? 0 : Number.isNaN(endedAt) ? this.options.clock.now() : endedAt
     recordOutcome(this.window, failed, slow, now)
     // A store that shares outcomes gets them as a delta counter: no I/O per call.
-    if (this.pending?.add(failed, slow)) this.tracking?.flush()
+    const pending = this.pending
+    if (pending !== null) {
+      if (!failed && !slow) pending.successes++
+      else if (pending.add(failed, slow)) this.tracking?.flush()
+    }
     // The window's running counters are current after recording: decide on them, no copy.
     // Under 'rate' a success can trip too: it may bring the window up to minimumCalls.
     const mayTrip = failed || slow || this.options.strategy === 'rate'
@@ -345,7 +349,11 @@ export abstract class BreakerCore {
       (error) => this.storeFailed(error),
     )
     if (store.track !== undefined) {
-      this.pending = new PendingOutcomes(this.options, (result) => this.onShared(result))
+      this.pending = new PendingOutcomes(
+        this.options,
+        (result) => this.onShared(result),
+        () => this.window.consecutiveFailures,
+      )
       this.tracking = store.track(this.name, this.pending)
     }
     const initial = store.read(this.name)

@@ -16,10 +16,8 @@ export function windowSpecOf(options: ResolvedOptions): WindowSpec {
 export class PendingOutcomes implements OutcomeFeed {
   readonly window: WindowSpec
   private generation = 0
-  private successes = 0
   private failures = 0
   private slowCalls = 0
-  private trailingFailures = 0
   /** Shared totals of the last flush in this generation; the base of the projection. */
   private shared: TripCounts | null = null
   /** A flush was already asked for in this generation. */
@@ -35,24 +33,25 @@ export class PendingOutcomes implements OutcomeFeed {
   constructor(
     private readonly options: ResolvedOptions,
     private readonly onResult: (result: RecordResult) => void,
+    /** Failures since the last success, from the breaker's window (saves a write per success). */
+    private readonly consecutiveFailures: () => number,
   ) {
     this.window = windowSpecOf(options)
   }
 
+  /** Successes neither failed nor slow: the breaker bumps this field directly (hot path). */
+  successes = 0
+
   /**
-   * Counts one outcome. Returns true, once per generation, when the last shared totals plus the
-   * outcomes not yet flushed would trip the circuit: the caller then asks for a flush at once.
+   * Counts a failed or slow outcome (plain successes go to {@link successes}). Returns true,
+   * once per generation, when the last shared totals plus the outcomes not yet flushed would
+   * trip the circuit: the caller then asks for a flush at once.
    */
   add(failed: boolean, slow: boolean): boolean {
-    if (failed) {
-      this.failures++
-      this.trailingFailures++
-    } else {
-      this.successes++
-      this.trailingFailures = 0
-    }
+    if (failed) this.failures++
+    else this.successes++
     if (slow) this.slowCalls++
-    if (this.urged || !(failed || slow)) return false
+    if (this.urged) return false
     this.urged = shouldTrip(this.project(), this.options)
     return this.urged
   }
@@ -72,7 +71,7 @@ export class PendingOutcomes implements OutcomeFeed {
       successes: this.successes,
       failures: this.failures,
       slowCalls: this.slowCalls,
-      trailingFailures: this.trailingFailures,
+      trailingFailures: this.trailingFailures(),
     }
     this.clear()
     this.urged = false
@@ -88,7 +87,11 @@ export class PendingOutcomes implements OutcomeFeed {
     this.successes = 0
     this.failures = 0
     this.slowCalls = 0
-    this.trailingFailures = 0
+  }
+
+  /** Failures after the last success of the batch (all of them when it has none). */
+  private trailingFailures(): number {
+    return this.successes > 0 ? Math.min(this.failures, this.consecutiveFailures()) : this.failures
   }
 
   private project(): TripCounts {
@@ -100,8 +103,8 @@ export class PendingOutcomes implements OutcomeFeed {
     p.slowCalls = (base?.slowCalls ?? 0) + this.slowCalls
     p.consecutiveFailures =
       this.successes > 0
-        ? this.trailingFailures
-        : (base?.consecutiveFailures ?? 0) + this.trailingFailures
+        ? this.trailingFailures()
+        : (base?.consecutiveFailures ?? 0) + this.failures
     p.netFailures = Math.max(0, (base?.netFailures ?? 0) + this.failures - this.successes)
     return p
   }
