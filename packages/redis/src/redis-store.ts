@@ -39,6 +39,14 @@ interface Subscription {
   lastGeneration: number
 }
 
+/** A half-open probe request Redis refused, reused until it expires or the generation moves. */
+interface Denial {
+  readonly grant: ProbeGrant
+  readonly until: number
+  /** Test time offset when refused: time travel ends the denial too. */
+  readonly offset: number
+}
+
 /**
  * A {@link StateStore} in Redis: one circuit breaker shared by every process of a service.
  * Each operation is one Lua script (atomic, fenced by the generation, reading Redis `TIME`);
@@ -59,6 +67,11 @@ export class RedisStore implements StateStore {
   private readonly namesById = new Map<string, string>()
   /** Names answered by the fallback since Redis was last reached: their next answer resyncs. */
   private readonly dirty = new Set<string>()
+  /**
+   * Refused probe requests by name: while half_open, an instance asks Redis at most once per
+   * `syncInterval` (±15 %), so Redis load during recovery is O(instances), not O(requests).
+   */
+  private readonly denials = new Map<string, Denial>()
   private readonly syncer: Syncer
   private subscriber: Redis | null = null
   private down = false
@@ -135,6 +148,9 @@ export class RedisStore implements StateStore {
   transition(name: string, request: TransitionRequest): Promise<SharedState> {
     const k = keysOf(this.options.prefix, name)
     const { fromGeneration, to, openForMs, openings } = request
+    // The fallback moves now, as the breaker did: if Redis never answers, the local open
+    // deadline counts from the trip, not from the timeout. A Redis answer overrides it.
+    const local = this.fallback.transition(name, request)
     return this.run(
       name,
       () =>
@@ -143,7 +159,7 @@ export class RedisStore implements StateStore {
           ...[openForMs, openings, this.options.stateTtl, this.channel, k.id],
         ),
       (reply) => stateAt(reply, 0),
-      () => this.fallbackState(() => this.fallback.transition(name, request)),
+      () => this.fallbackState(() => local),
     )
   }
 
@@ -151,7 +167,14 @@ export class RedisStore implements StateStore {
   acquireProbe(name: string, request: ProbeRequest): Promise<ProbeGrant> {
     const k = keysOf(this.options.prefix, name)
     const leaseMs = this.options.leaseMs ?? request.leaseMs
-    return this.run(
+    const denial = this.denials.get(name)
+    if (denial !== undefined && !this.down) {
+      const current =
+        denial.grant.state.generation === request.generation && denial.offset === this.offset
+      if (current && performance.now() < denial.until) return Promise.resolve(denial.grant)
+      this.denials.delete(name)
+    }
+    const answer = this.run(
       name,
       () =>
         this.scripts.tripswitchAcquire(
@@ -164,6 +187,15 @@ export class RedisStore implements StateStore {
           ? this.fallback.acquireProbe(name, request)
           : { granted: false, state: this.fallbackState(() => this.fallback.read(name)) },
     )
+    return answer.then((grant) => this.remember(name, grant))
+  }
+
+  private remember(name: string, grant: ProbeGrant): ProbeGrant {
+    if (grant.granted || grant.state.state !== 'half_open' || this.down) return grant
+    const jitter = 0.85 + 0.3 * Math.random()
+    const until = performance.now() + this.options.syncInterval * jitter
+    this.denials.set(name, { grant, until, offset: this.offset })
+    return grant
   }
 
   /** @inheritdoc */
@@ -290,6 +322,9 @@ export class RedisStore implements StateStore {
   /** A state heard from Redis: the fallback follows it, and subscribers get it if newer. */
   private heard(name: string, state: SharedState, resync = false): void {
     this.fallback.seed(name, state)
+    const denial = this.denials.get(name)
+    if (denial !== undefined && denial.grant.state.generation !== state.generation)
+      this.denials.delete(name)
     const sub = this.subscriptions.get(name)
     if (sub === undefined) return
     if (!resync && state.generation <= sub.lastGeneration) return
