@@ -1,21 +1,21 @@
-import {
-  MemoryStore,
-  type OutcomeBatch,
-  type OutcomeFeed,
-  type OutcomeTracking,
-  type ProbeGrant,
-  type ProbeRelease,
-  type ProbeReleaseResult,
-  type ProbeRequest,
-  type RecordResult,
-  type SharedState,
-  type StateStore,
-  type TransitionRequest,
-  type Unsubscribe,
-  type WindowSpec,
+import type {
+  OutcomeBatch,
+  OutcomeFeed,
+  OutcomeTracking,
+  ProbeGrant,
+  ProbeRelease,
+  ProbeReleaseResult,
+  ProbeRequest,
+  RecordResult,
+  SharedState,
+  StateStore,
+  TransitionRequest,
+  Unsubscribe,
+  WindowSpec,
 } from '@tripswitch/core'
 import type { Redis } from 'ioredis'
-import { type BreakerKeys, keysOf } from './keys.ts'
+import { Fallback } from './fallback.ts'
+import { keysOf } from './keys.ts'
 import {
   defineScripts,
   openSubscriber,
@@ -28,16 +28,9 @@ import {
   type ResolvedStoreOptions,
   resolveStoreOptions,
 } from './options.ts'
-import { intAt, NO_TOTALS, parseMessage, type Reply, stateAt, totalsOf } from './replies.ts'
+import { intAt, parseMessage, type Reply, stateAt, totalsOf } from './replies.ts'
+import { Subscriptions } from './subscriptions.ts'
 import { Syncer } from './syncer.ts'
-
-interface Subscription {
-  readonly keys: BreakerKeys
-  readonly listeners: Set<(state: SharedState) => void>
-  readonly onErrors: Set<(error: unknown) => void>
-  /** Generation last pushed (pushes are deduplicated by generation). */
-  lastGeneration: number
-}
 
 /** A half-open probe request Redis refused, reused until it expires or the generation moves. */
 interface Denial {
@@ -61,10 +54,9 @@ export class RedisStore implements StateStore {
   private readonly client: Redis
   private readonly scripts: Scripts
   private readonly channel: string
-  /** Answers while Redis is away (`local`), kept in step with every answer from Redis. */
-  private readonly fallback = new MemoryStore()
-  private readonly subscriptions = new Map<string, Subscription>()
-  private readonly namesById = new Map<string, string>()
+  /** Answers while Redis is away, kept in step with every answer from Redis. */
+  private readonly fallback: Fallback
+  private readonly subscriptions: Subscriptions
   /** Names answered by the fallback since Redis was last reached: their next answer resyncs. */
   private readonly dirty = new Set<string>()
   /**
@@ -83,6 +75,8 @@ export class RedisStore implements StateStore {
     this.options = resolveStoreOptions(options)
     this.client = this.options.client
     this.channel = `${this.options.prefix}events`
+    this.fallback = new Fallback(this.options.onStoreUnavailable, this.options.pollInterval)
+    this.subscriptions = new Subscriptions(this.options.prefix)
     this.scripts = defineScripts(this.client)
     this.client.on('error', this.onClientError)
     this.syncer = new Syncer(this.options, {
@@ -112,7 +106,7 @@ export class RedisStore implements StateStore {
       name,
       () => this.scripts.tripswitchRead(keys.state, this.offset),
       (reply) => stateAt(reply, 0),
-      () => this.fallbackState(() => this.fallback.read(name)),
+      () => this.fallback.read(name),
     )
   }
 
@@ -124,24 +118,7 @@ export class RedisStore implements StateStore {
   ): Unsubscribe {
     this.subscriber ??= this.openSubscriber()
     this.syncer.start()
-    let sub = this.subscriptions.get(name)
-    if (sub === undefined) {
-      const keys = keysOf(this.options.prefix, name)
-      sub = { keys, listeners: new Set(), onErrors: new Set(), lastGeneration: -1 }
-      this.subscriptions.set(name, sub)
-      this.namesById.set(keys.id, name)
-    }
-    const s = sub
-    s.listeners.add(listener)
-    if (onError) s.onErrors.add(onError)
-    return () => {
-      s.listeners.delete(listener)
-      if (onError) s.onErrors.delete(onError)
-      if (s.listeners.size === 0 && this.subscriptions.get(name) === s) {
-        this.subscriptions.delete(name)
-        this.namesById.delete(s.keys.id)
-      }
-    }
+    return this.subscriptions.add(name, listener, onError)
   }
 
   /** @inheritdoc */
@@ -159,7 +136,7 @@ export class RedisStore implements StateStore {
           ...[openForMs, openings, this.options.stateTtl, this.channel, k.id],
         ),
       (reply) => stateAt(reply, 0),
-      () => this.fallbackState(() => local),
+      () => local,
     )
   }
 
@@ -182,10 +159,7 @@ export class RedisStore implements StateStore {
           ...[this.options.stateTtl, this.channel, k.id],
         ),
       (reply) => ({ granted: intAt(reply as Reply, 0) === 1, state: stateAt(reply, 1) }),
-      () =>
-        this.options.onStoreUnavailable === 'local'
-          ? this.fallback.acquireProbe(name, request)
-          : { granted: false, state: this.fallbackState(() => this.fallback.read(name)) },
+      () => this.fallback.acquireProbe(name, request),
     )
     return answer.then((grant) => this.remember(name, grant))
   }
@@ -211,14 +185,7 @@ export class RedisStore implements StateStore {
         successes: intAt(reply as Reply, 1),
         state: stateAt(reply, 2),
       }),
-      () =>
-        this.options.onStoreUnavailable === 'local'
-          ? this.fallback.releaseProbe(name, release)
-          : {
-              held: false,
-              successes: 0,
-              state: this.fallbackState(() => this.fallback.read(name)),
-            },
+      () => this.fallback.releaseProbe(name, release),
     )
   }
 
@@ -241,14 +208,7 @@ export class RedisStore implements StateStore {
         quorum: quorum <= 1 || intAt(reply as Reply, 6) >= quorum,
         state: stateAt(reply, 7),
       }),
-      () =>
-        this.options.onStoreUnavailable === 'local'
-          ? this.fallback.record(name, batch, window)
-          : {
-              counted: false,
-              totals: NO_TOTALS,
-              state: this.fallbackState(() => this.fallback.read(name)),
-            },
+      () => this.fallback.record(name, batch, window),
     )
   }
 
@@ -281,7 +241,6 @@ export class RedisStore implements StateStore {
     this.subscriber?.disconnect()
     this.subscriber = null
     this.subscriptions.clear()
-    this.namesById.clear()
     this.fallback.close()
   }
 
@@ -325,27 +284,7 @@ export class RedisStore implements StateStore {
     const denial = this.denials.get(name)
     if (denial !== undefined && denial.grant.state.generation !== state.generation)
       this.denials.delete(name)
-    const sub = this.subscriptions.get(name)
-    if (sub === undefined) return
-    if (!resync && state.generation <= sub.lastGeneration) return
-    sub.lastGeneration = state.generation
-    const pushed = resync ? { ...state, resync: true } : state
-    for (const listener of [...sub.listeners]) listener(pushed)
-  }
-
-  /** The fallback's answer for `open`/`closed` policies, or the local store's for `local`. */
-  private fallbackState(local: () => SharedState): SharedState {
-    const policy = this.options.onStoreUnavailable
-    if (policy === 'local') return local()
-    const open = policy === 'open'
-    const retryAfterMs = open ? this.options.pollInterval : 0
-    return {
-      state: open ? 'open' : 'closed',
-      generation: 0,
-      retryAfterMs,
-      openings: 0,
-      resync: true,
-    }
+    this.subscriptions.push(name, state, resync)
   }
 
   /** Redis failed: answer from the fallback until a poll reaches it again. */
@@ -353,20 +292,17 @@ export class RedisStore implements StateStore {
     if (this.closed || this.down) return
     this.down = true
     this.syncer.pollSoon()
-    const policy = this.options.onStoreUnavailable
-    for (const [name, sub] of this.subscriptions) {
-      this.dirty.add(name)
-      for (const onError of [...sub.onErrors]) onError(error)
-      if (policy === 'local') continue
-      const state = this.fallbackState(() => this.fallback.read(name))
-      for (const listener of [...sub.listeners]) listener(state)
-    }
+    const names = this.subscriptions.names()
+    for (const name of names) this.dirty.add(name)
+    this.subscriptions.failed(error)
+    if (this.fallback.pushes)
+      for (const name of names) this.subscriptions.push(name, this.fallback.read(name), true)
   }
 
   /** Reads every subscribed name (one pipeline): lost messages, and recovery after an outage. */
   private async poll(): Promise<void> {
     if (this.closed || this.client.status !== 'ready') return
-    const names = [...this.subscriptions.keys()]
+    const names = this.subscriptions.names()
     try {
       const pipeline = this.client.pipeline() as unknown as Record<
         string,
@@ -374,7 +310,7 @@ export class RedisStore implements StateStore {
       > & { exec(): Promise<[Error | null, unknown][] | null> }
       pipeline.ping!()
       for (const name of names)
-        pipeline.tripswitchRead!(this.subscriptions.get(name)!.keys.state, this.offset)
+        pipeline.tripswitchRead!(this.subscriptions.stateKey(name), this.offset)
       const results = (await withTimeout(pipeline.exec(), this.options.commandTimeout)) ?? []
       const states = results.slice(1).map(([error, reply]) => {
         if (error) throw error
@@ -406,7 +342,7 @@ export class RedisStore implements StateStore {
   private onMessage(message: string): void {
     const parsed = parseMessage(message)
     if (parsed === undefined) return
-    const name = this.namesById.get(parsed.id)
+    const name = this.subscriptions.nameOf(parsed.id)
     if (name !== undefined && !this.dirty.has(name)) this.heard(name, parsed.state)
   }
 }
