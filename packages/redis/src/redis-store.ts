@@ -69,6 +69,8 @@ export class RedisStore implements StateStore {
   private down = false
   private closed = false
   private offset = 0
+  /** The pub/sub connection (re)subscribed: messages may have been lost for every name. */
+  private resubscribed = false
   private readonly onClientError = (error: unknown) => this.markDown(error)
 
   constructor(options: RedisStoreOptions) {
@@ -302,7 +304,12 @@ export class RedisStore implements StateStore {
   /** Reads every subscribed name (one pipeline): lost messages, and recovery after an outage. */
   private async poll(): Promise<void> {
     if (this.closed || this.client.status !== 'ready') return
-    const names = this.subscriptions.names()
+    // Names heard from lately (flush replies, messages) need no poll, except to recover.
+    const names =
+      this.down || this.resubscribed
+        ? this.subscriptions.names()
+        : this.subscriptions.unheardFor(this.options.pollInterval / 2)
+    this.resubscribed = false
     try {
       const pipeline = this.client.pipeline() as unknown as Record<
         string,
@@ -332,7 +339,10 @@ export class RedisStore implements StateStore {
       this.channel,
       (message) => this.onMessage(message),
       // Messages published before this (re)subscription are lost: read everything now.
-      () => this.syncer.pollSoon(),
+      () => {
+        this.resubscribed = true
+        this.syncer.pollSoon()
+      },
       () => {
         // The command connection's failures are what count; this one reconnects by itself.
       },

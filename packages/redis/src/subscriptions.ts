@@ -7,6 +7,8 @@ interface Subscription {
   readonly onErrors: Set<(error: unknown) => void>
   /** Generation last pushed (pushes are deduplicated by generation). */
   lastGeneration: number
+  /** performance.now() of the last state heard from Redis. */
+  heardAt: number
 }
 
 /** The breakers listening in this process, by name and by key id (for published messages). */
@@ -24,7 +26,7 @@ export class Subscriptions {
     let sub = this.byName.get(name)
     if (sub === undefined) {
       const keys = keysOf(this.prefix, name)
-      sub = { keys, listeners: new Set(), onErrors: new Set(), lastGeneration: -1 }
+      sub = { keys, listeners: new Set(), onErrors: new Set(), lastGeneration: -1, heardAt: 0 }
       this.byName.set(name, sub)
       this.namesById.set(keys.id, name)
     }
@@ -46,6 +48,14 @@ export class Subscriptions {
     return [...this.byName.keys()]
   }
 
+  /** Names not heard from Redis for `ms` (a flush reply or a message counts): the poll's work. */
+  unheardFor(ms: number): string[] {
+    const since = performance.now() - ms
+    const names: string[] = []
+    for (const [name, sub] of this.byName) if (sub.heardAt <= since) names.push(name)
+    return names
+  }
+
   /** The state key of a subscribed name. */
   stateKey(name: string): string {
     return this.byName.get(name)?.keys.state ?? keysOf(this.prefix, name).state
@@ -60,6 +70,7 @@ export class Subscriptions {
   push(name: string, state: SharedState, resync = false): void {
     const sub = this.byName.get(name)
     if (sub === undefined) return
+    sub.heardAt = performance.now()
     if (!resync && state.generation <= sub.lastGeneration) return
     sub.lastGeneration = state.generation
     const pushed = resync ? { ...state, resync: true } : state
