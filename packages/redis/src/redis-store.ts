@@ -28,7 +28,14 @@ import {
   type ResolvedStoreOptions,
   resolveStoreOptions,
 } from './options.ts'
-import { intAt, parseMessage, type Reply, stateAt, totalsOf } from './replies.ts'
+import {
+  intAt,
+  MalformedReplyError,
+  parseMessage,
+  type Reply,
+  stateAt,
+  totalsOf,
+} from './replies.ts'
 import { Subscriptions } from './subscriptions.ts'
 import { Syncer } from './syncer.ts'
 
@@ -274,7 +281,9 @@ export class RedisStore implements StateStore {
       this.heard(name, state)
       return answer
     } catch (error) {
-      this.markDown(error)
+      // A foreign value in one breaker's key concerns that breaker only, not the connection.
+      if (error instanceof MalformedReplyError) this.subscriptions.failedOne(name, error)
+      else this.markDown(error)
       this.dirty.add(name)
       return fallback()
     }
@@ -319,13 +328,20 @@ export class RedisStore implements StateStore {
       for (const name of names)
         pipeline.tripswitchRead!(this.subscriptions.stateKey(name), this.offset)
       const results = (await withTimeout(pipeline.exec(), this.options.commandTimeout)) ?? []
-      const states = results.slice(1).map(([error, reply]) => {
-        if (error) throw error
-        return stateAt(reply, 0)
-      })
+      const [ping, ...reads] = results
+      if (ping?.[0]) throw ping[0]
       this.down = false
-      states.forEach((state, i) => {
+      reads.forEach(([error, reply], i) => {
         const name = names[i]!
+        let state: SharedState
+        try {
+          if (error) throw error
+          state = stateAt(reply, 0)
+        } catch (failure) {
+          // One unreadable breaker is that breaker's problem; the store is up.
+          this.subscriptions.failedOne(name, failure)
+          return
+        }
         this.heard(name, state, this.dirty.delete(name))
       })
     } catch (error) {

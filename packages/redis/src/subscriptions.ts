@@ -82,6 +82,12 @@ export class Subscriptions {
     for (const sub of this.byName.values()) for (const onError of [...sub.onErrors]) onError(error)
   }
 
+  /** Tells the subscribers of `name` of a failure that concerns it alone. */
+  failedOne(name: string, error: unknown): void {
+    const sub = this.byName.get(name)
+    if (sub !== undefined) for (const onError of [...sub.onErrors]) onError(error)
+  }
+
   clear(): void {
     this.byName.clear()
     this.namesById.clear()

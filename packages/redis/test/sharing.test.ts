@@ -145,6 +145,14 @@ describe('breakers sharing a RedisStore', () => {
     await client.hset(k.state, 'state', 'exploded', 'gen', '3')
     const state = await group.stores[0]!.read('tampered')
     expect(state.state).toBe('closed')
+    // Only that breaker is affected: the store stays up, and a breaker on it hears why.
+    expect(group.stores[0]!.unavailable).toBe(false)
+    const breaker = new CircuitBreaker({ name: 'tampered', store: group.stores[0]! })
+    const errors: unknown[] = []
+    breaker.on('storeError', ({ error }) => errors.push(error))
+    await until(() => errors.length > 0)
+    expect(await breaker.execute(ok)).toBe(1)
+    expect(group.stores[0]!.unavailable).toBe(false)
     group.close()
   })
 })
