@@ -14,28 +14,16 @@ import type {
   WindowSpec,
 } from '@tripswitch/core'
 import type { Redis } from 'ioredis'
+import { type Command, Commands } from './commands.ts'
 import { Fallback } from './fallback.ts'
 import { keysOf } from './keys.ts'
-import {
-  defineScripts,
-  openSubscriber,
-  type Scripts,
-  StoreUnavailableError,
-  withTimeout,
-} from './link.ts'
+import { defineScripts, openSubscriber, StoreUnavailableError, withTimeout } from './link.ts'
 import {
   type RedisStoreOptions,
   type ResolvedStoreOptions,
   resolveStoreOptions,
 } from './options.ts'
-import {
-  intAt,
-  MalformedReplyError,
-  parseMessage,
-  type Reply,
-  stateAt,
-  totalsOf,
-} from './replies.ts'
+import { MalformedReplyError, parseMessage, stateAt } from './replies.ts'
 import { Subscriptions } from './subscriptions.ts'
 import { Syncer } from './syncer.ts'
 
@@ -59,7 +47,7 @@ interface Denial {
 export class RedisStore implements StateStore {
   private readonly options: ResolvedStoreOptions
   private readonly client: Redis
-  private readonly scripts: Scripts
+  private readonly commands: Commands
   private readonly channel: string
   /** Answers while Redis is away, kept in step with every answer from Redis. */
   private readonly fallback: Fallback
@@ -86,7 +74,8 @@ export class RedisStore implements StateStore {
     this.channel = `${this.options.prefix}events`
     this.fallback = new Fallback(this.options.onStoreUnavailable, this.options.pollInterval)
     this.subscriptions = new Subscriptions(this.options.prefix)
-    this.scripts = defineScripts(this.client)
+    const scripts = defineScripts(this.client)
+    this.commands = new Commands(scripts, this.options, this.channel, () => this.offset)
     this.client.on('error', this.onClientError)
     this.syncer = new Syncer(this.options, {
       flush: (name, batch, window) => this.record(name, batch, window),
@@ -110,13 +99,7 @@ export class RedisStore implements StateStore {
 
   /** @inheritdoc */
   read(name: string): Promise<SharedState> {
-    const keys = keysOf(this.options.prefix, name)
-    return this.run(
-      name,
-      () => this.scripts.tripswitchRead(keys.state, this.offset),
-      (reply) => stateAt(reply, 0),
-      () => this.fallback.read(name),
-    )
+    return this.run(name, this.commands.read(name), () => this.fallback.read(name))
   }
 
   /** @inheritdoc */
@@ -132,27 +115,14 @@ export class RedisStore implements StateStore {
 
   /** @inheritdoc */
   transition(name: string, request: TransitionRequest): Promise<SharedState> {
-    const k = keysOf(this.options.prefix, name)
-    const { fromGeneration, to, openForMs, openings } = request
     // The fallback moves now, as the breaker did: if Redis never answers, the local open
     // deadline counts from the trip, not from the timeout. A Redis answer overrides it.
     const local = this.fallback.transition(name, request)
-    return this.run(
-      name,
-      () =>
-        this.scripts.tripswitchTransition(
-          ...[k.state, k.window, k.leases, this.offset, fromGeneration ?? '', to],
-          ...[openForMs, openings, this.options.stateTtl, this.channel, k.id],
-        ),
-      (reply) => stateAt(reply, 0),
-      () => local,
-    )
+    return this.run(name, this.commands.transition(name, request), () => local)
   }
 
   /** @inheritdoc */
   acquireProbe(name: string, request: ProbeRequest): Promise<ProbeGrant> {
-    const k = keysOf(this.options.prefix, name)
-    const leaseMs = this.options.leaseMs ?? request.leaseMs
     const denial = this.denials.get(name)
     if (denial !== undefined && !this.down) {
       const current =
@@ -160,65 +130,30 @@ export class RedisStore implements StateStore {
       if (current && performance.now() < denial.until) return Promise.resolve(denial.grant)
       this.denials.delete(name)
     }
-    const answer = this.run(
-      name,
-      () =>
-        this.scripts.tripswitchAcquire(
-          ...[k.state, k.leases, this.offset, request.token, request.maxProbes, leaseMs],
-          ...[this.options.stateTtl, this.channel, k.id],
-        ),
-      (reply) => ({ granted: intAt(reply as Reply, 0) === 1, state: stateAt(reply, 1) }),
-      () => this.fallback.acquireProbe(name, request),
-    )
+    const command = this.commands.acquire(name, request)
+    const answer = this.run(name, command, () => this.fallback.acquireProbe(name, request))
     return answer.then((grant) => this.remember(name, grant))
   }
 
+  /** @inheritdoc */
+  releaseProbe(name: string, release: ProbeRelease): Promise<ProbeReleaseResult> {
+    const command = this.commands.release(name, release)
+    return this.run(name, command, () => this.fallback.releaseProbe(name, release))
+  }
+
+  /** @inheritdoc */
+  record(name: string, batch: OutcomeBatch, window: WindowSpec): Promise<RecordResult> {
+    const command = this.commands.record(name, batch, window)
+    return this.run(name, command, () => this.fallback.record(name, batch, window))
+  }
+
+  /** Caches a refusal while half_open (see {@link denials}). */
   private remember(name: string, grant: ProbeGrant): ProbeGrant {
     if (grant.granted || grant.state.state !== 'half_open' || this.down) return grant
     const jitter = 0.85 + 0.3 * Math.random()
     const until = performance.now() + this.options.syncInterval * jitter
     this.denials.set(name, { grant, until, offset: this.offset })
     return grant
-  }
-
-  /** @inheritdoc */
-  releaseProbe(name: string, release: ProbeRelease): Promise<ProbeReleaseResult> {
-    const k = keysOf(this.options.prefix, name)
-    const { generation, token, outcome } = release
-    return this.run(
-      name,
-      () =>
-        this.scripts.tripswitchRelease(k.state, k.leases, this.offset, generation, token, outcome),
-      (reply) => ({
-        held: intAt(reply as Reply, 0) === 1,
-        successes: intAt(reply as Reply, 1),
-        state: stateAt(reply, 2),
-      }),
-      () => this.fallback.releaseProbe(name, release),
-    )
-  }
-
-  /** @inheritdoc */
-  record(name: string, batch: OutcomeBatch, window: WindowSpec): Promise<RecordResult> {
-    const k = keysOf(this.options.prefix, name)
-    const { quorum, stateTtl, instanceId } = this.options
-    const b = batch
-    return this.run(
-      name,
-      () =>
-        this.scripts.tripswitchRecord(
-          ...[k.state, k.window, k.reporters, this.offset, b.generation, b.successes, b.failures],
-          ...[b.slowCalls, b.trailingFailures, window.bucketMs, window.buckets, stateTtl],
-          quorum > 1 ? instanceId : '',
-        ),
-      (reply) => ({
-        counted: intAt(reply as Reply, 0) === 1,
-        totals: totalsOf(reply as Reply),
-        quorum: quorum <= 1 || intAt(reply as Reply, 6) >= quorum,
-        state: stateAt(reply, 7),
-      }),
-      () => this.fallback.record(name, batch, window),
-    )
   }
 
   /** @inheritdoc */
@@ -260,8 +195,7 @@ export class RedisStore implements StateStore {
    */
   private async run<T extends { state: SharedState } | SharedState>(
     name: string,
-    attempt: () => Promise<unknown>,
-    parse: (reply: unknown) => T,
+    command: Command<T>,
     fallback: () => T,
   ): Promise<T> {
     if (this.closed || this.unavailable) {
@@ -270,8 +204,8 @@ export class RedisStore implements StateStore {
       return fallback()
     }
     try {
-      const reply = await withTimeout(attempt(), this.options.commandTimeout)
-      let answer = parse(reply)
+      const reply = await withTimeout(command.send(), this.options.commandTimeout)
+      let answer = command.parse(reply)
       const bare = 'generation' in answer
       const state = bare ? (answer as SharedState) : (answer as { state: SharedState }).state
       if (this.dirty.delete(name)) {
