@@ -5,8 +5,9 @@
  *    route handlers' interceptors, guards and filters) without TripswitchModule, and with it
  *    and `@CircuitBreaker()`. No HTTP dilutes the difference: a pessimistic bound.
  * 2. Over HTTP, when @nestjs/platform-express / platform-fastify are installed: requests per
- *    second of GET /hello with and without the interceptor, each server in its own child
- *    process (this file, run with `serve <platform> <guarded>`), autocannon in the parent.
+ *    second of GET /hello bare, with a pass-through interceptor and with `@CircuitBreaker()`,
+ *    each server in its own child process (this file, run with `serve <platform> <variant>`),
+ *    autocannon in the parent, rounds interleaved.
  *
  * This file avoids decorator syntax (tsx compiles the bench without experimentalDecorators):
  * Nest's decorators are applied as functions.
@@ -58,6 +59,8 @@ interface TripswitchNest {
 }
 
 type Variant = 'bare' | 'noop' | 'guarded'
+/** The servers of the HTTP part, in table order. */
+const VARIANTS: readonly Variant[] = ['bare', 'noop', 'guarded']
 
 /** A pass-through interceptor: what Nest's interceptor machinery costs by itself. */
 class NoopInterceptor implements NestInterceptor {
@@ -151,8 +154,8 @@ function installed(platform: Platform): boolean {
 }
 
 /** Child process: serves GET /hello on `platform`, sends its port, exits on disconnect. */
-async function listen(platform: Platform, guarded: boolean): Promise<number> {
-  const module = await appModule(guarded ? 'guarded' : 'bare')
+async function listen(platform: Platform, variant: Variant): Promise<number> {
+  const module = await appModule(variant)
   const name = platform === 'express' ? 'ExpressAdapter' : 'FastifyAdapter'
   const exports = (await import(PLATFORMS[platform])) as Record<
     string,
@@ -164,8 +167,8 @@ async function listen(platform: Platform, guarded: boolean): Promise<number> {
   return (app.getHttpServer().address() as AddressInfo).port
 }
 
-function serve(platform: Platform, guarded: boolean): Promise<{ port: number; stop: () => void }> {
-  const child = fork(fileURLToPath(import.meta.url), ['serve', platform, String(guarded)], {
+function serve(platform: Platform, variant: Variant): Promise<{ port: number; stop: () => void }> {
+  const child = fork(fileURLToPath(import.meta.url), ['serve', platform, variant], {
     stdio: 'inherit',
   })
   return new Promise((resolve, reject) => {
@@ -189,25 +192,32 @@ async function requestsPerSecond(port: number, seconds: number): Promise<number>
 async function overHttp(config: BenchConfig): Promise<Table | null> {
   const platforms = (Object.keys(PLATFORMS) as Platform[]).filter(installed)
   if (platforms.length === 0) return null
-  const rounds = config.scale < 1 ? 1 : 3
+  const rounds = config.scale < 1 ? 1 : 5
   const rows: string[][] = []
   for (const platform of platforms) {
-    const servers = [await serve(platform, false), await serve(platform, true)]
+    const servers = await Promise.all(VARIANTS.map((variant) => serve(platform, variant)))
     try {
-      const rps: [number[], number[]] = [[], []]
+      const rps: number[][] = VARIANTS.map(() => [])
       for (const server of servers) await requestsPerSecond(server.port, 1)
       for (let round = 0; round < rounds; round++) {
-        for (let k = 0; k < 2; k++) {
-          const index = (round + k) % 2
+        for (let k = 0; k < servers.length; k++) {
+          const index = (round + k) % servers.length
           rps[index]!.push(await requestsPerSecond(servers[index]!.port, 1))
         }
       }
-      const [bare, guarded] = rps.map(median) as [number, number]
-      rows.push([`nest ${platform}`, formatInt(bare), '1.00×'])
+      const [bare, noop, guarded] = rps.map(median) as [number, number, number]
+      rows.push([`nest ${platform}`, formatInt(bare), '1.00×', ''])
+      rows.push([
+        `nest ${platform} + pass-through interceptor`,
+        formatInt(noop),
+        formatRatio(noop / bare),
+        '1.00×',
+      ])
       rows.push([
         `nest ${platform} + @CircuitBreaker()`,
         formatInt(guarded),
         formatRatio(guarded / bare),
+        formatRatio(guarded / noop),
       ])
     } finally {
       for (const server of servers) server.stop()
@@ -215,9 +225,12 @@ async function overHttp(config: BenchConfig): Promise<Table | null> {
   }
   return {
     title: `6b. NestJS HTTP GET /hello, autocannon ${CONNECTIONS} connections, ${rounds} rounds of 1 s`,
-    head: ['server', 'median req/s', 'req/s vs bare'],
+    head: ['server', 'median req/s', 'vs bare', 'vs pass-through'],
     rows,
-    note: `Target: >= ${TARGET} of bare. Server and load generator share this machine.`,
+    note:
+      `Target: >= ${TARGET} of bare. Server and load generator share this machine. Any` +
+      " interceptor pays Nest's interceptor machinery (the pass-through row); the last column is" +
+      " @CircuitBreaker()'s own share.",
   }
 }
 
@@ -239,6 +252,8 @@ export const nest: Scenario = {
 if (process.send !== undefined && process.argv[2] === 'serve') {
   const platform = process.argv[3]
   if (platform !== 'express' && platform !== 'fastify') throw new Error(`unknown ${platform}`)
-  process.send({ port: await listen(platform, process.argv[4] === 'true') })
+  const variant = VARIANTS.find((name) => name === process.argv[4])
+  if (variant === undefined) throw new Error(`unknown variant ${process.argv[4]}`)
+  process.send({ port: await listen(platform, variant) })
   process.on('disconnect', () => process.exit(0))
 }

@@ -2,10 +2,10 @@ import { HttpException, type INestApplicationContext, type Type } from '@nestjs/
 import { ExternalContextCreator, ModulesContainer, NestFactory } from '@nestjs/core'
 import { afterEach } from 'vitest'
 
-// @nestjs/platform-express, platform-fastify and testing are not installed in this workspace,
-// so these tests run handlers through Nest's own enhancer pipeline (ExternalContextCreator:
-// the handler's and controller's interceptors, guards, filters) on an application context, with responses shaped like
-// each platform's: Express's `res.setHeader` and Fastify's `reply.header`.
+// Fast in-process tests: handlers run through Nest's own enhancer pipeline
+// (ExternalContextCreator: the handler's and controller's interceptors, guards, filters) on an
+// application context, with responses shaped like each platform's: Express's `res.setHeader`
+// and Fastify's `reply.header`. e2e.test.ts runs the same behaviour on real servers.
 
 /** A response object as a platform hands it to interceptors. */
 export interface FakeResponse {
