@@ -138,7 +138,10 @@ export interface OutcomeTracking {
  * script reads `TIME`, so shared deadlines use Redis's clock.
  */
 export interface StateStore {
-  /** The shared state of `name`. Redis: `HMGET P{B}:s state gen until trips` (absent = closed, 0). */
+  /**
+   * The shared state of `name`. Redis: the READ script (`TIME`, then
+   * `HMGET P{B}:s state gen until trips`; an absent key is closed, generation 0).
+   */
   read(name: string): Awaitable<SharedState>
   /**
    * Pushes every change of `name` made through this store or by other instances. Redis: one
@@ -166,13 +169,13 @@ export interface StateStore {
    */
   acquireProbe(name: string, request: ProbeRequest): Awaitable<ProbeGrant>
   /**
-   * Releases a probe lease and, for a success, counts it. Redis: the SETTLE script
+   * Releases a probe lease and, for a success, counts it. Redis: the RELEASE script
    * (`ZREM P{B}:l token`; `HINCRBY P{B}:s hs 1` when held and successful).
    */
   releaseProbe(name: string, release: ProbeRelease): Awaitable<ProbeReleaseResult>
   /**
    * Adds a batch of closed-state outcomes to the shared window and returns its totals; a batch of
-   * an older generation is not counted. Redis: the FLUSH script (`HINCRBY` the current bucket of
+   * an older generation is not counted. Redis: the RECORD script (`HINCRBY` the current bucket of
    * `P{B}:w`, `HDEL` buckets outside the window, sum, `PEXPIRE`), one call per flush interval.
    */
   record(name: string, batch: OutcomeBatch, window: WindowSpec): Awaitable<RecordResult>
