@@ -15,6 +15,10 @@ export function windowSpecOf(options: ResolvedOptions): WindowSpec {
  */
 export class PendingOutcomes implements OutcomeFeed {
   readonly window: WindowSpec
+  /** @inheritdoc */
+  get callTimeout(): number | undefined {
+    return this.options.timeout
+  }
   private generation = 0
   private failures = 0
   private slowCalls = 0

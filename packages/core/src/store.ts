@@ -113,6 +113,8 @@ export interface RecordResult {
 export interface OutcomeFeed {
   /** How the store buckets this breaker's outcomes. */
   readonly window: WindowSpec
+  /** The breaker's call timeout in ms (undefined: none); a probe lease must outlive it. */
+  readonly callTimeout: number | undefined
   /** Takes the outcomes counted since the last take; null when there are none. */
   take(): OutcomeBatch | null
   /** Receives the store's answer to a flushed batch: the breaker decides over its totals. */

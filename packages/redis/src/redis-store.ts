@@ -13,6 +13,7 @@ import type {
   Unsubscribe,
   WindowSpec,
 } from '@tripswitch/core'
+import { InvalidOptionsError } from '@tripswitch/core'
 import type { Redis } from 'ioredis'
 import { type Command, Commands } from './commands.ts'
 import { Fallback } from './fallback.ts'
@@ -158,6 +159,12 @@ export class RedisStore implements StateStore {
 
   /** @inheritdoc */
   track(name: string, feed: OutcomeFeed): OutcomeTracking {
+    const { leaseMs } = this.options
+    // A lease shorter than the call it guards would let a second probe in while the first runs.
+    if (leaseMs !== undefined && feed.callTimeout !== undefined && leaseMs <= feed.callTimeout) {
+      const rule = `> the call timeout of breaker "${name}" (${feed.callTimeout} ms)`
+      throw new InvalidOptionsError('leaseMs', rule, leaseMs)
+    }
     return this.syncer.track(name, feed)
   }
 

@@ -1,4 +1,4 @@
-import { isInvalidOptionsError } from '@tripswitch/core'
+import { CircuitBreaker, isInvalidOptionsError } from '@tripswitch/core'
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { breakerId, RedisStore, type RedisStoreOptions } from '../src/index.ts'
@@ -36,6 +36,18 @@ describe('RedisStore options', () => {
     [{ sendCommand: () => {} }, 'sendCommand'],
   ])('rejects %j', (options, option) => {
     expect(invalid(options)).toBe(option)
+  })
+
+  it('rejects a lease no longer than the call timeout of a breaker using the store', () => {
+    const store = new RedisStore({ client, leaseMs: 5_000 })
+    try {
+      expect(() => new CircuitBreaker({ name: 'slow', timeout: 5_000, store })).toThrow(
+        expect.objectContaining({ code: 'ERR_CIRCUIT_OPTIONS', option: 'leaseMs', value: 5_000 }),
+      )
+      expect(() => new CircuitBreaker({ name: 'fast', timeout: 4_999, store })).not.toThrow()
+    } finally {
+      store.close()
+    }
   })
 
   it('refuses time travel unless built for tests', () => {
