@@ -1,10 +1,11 @@
-import { BreakerCore, isPromise } from './breaker-core.ts'
+import { BreakerCore } from './breaker-core.ts'
 import { classifyError } from './classify.ts'
 import { schedule } from './clock.ts'
 import { CircuitOpenError, CircuitTimeoutError } from './errors.ts'
 import type { CircuitBreakerOptions } from './options.ts'
 import { CallPermit, type Outcome, type Permit } from './permit.ts'
 import { breakerName, resolveOptions } from './resolve-options.ts'
+import { isPromise } from './store.ts'
 
 /** A guarded function: it receives a signal that aborts when the call times out. */
 export type Guarded<T> = (signal: AbortSignal) => T | PromiseLike<T>

@@ -2,6 +2,9 @@ import type { Unsubscribe } from './events.ts'
 import type { CircuitState } from './state.ts'
 import type { WindowTotals } from './window.ts'
 
+/** True for a pending answer; in-process stores answer synchronously. */
+export const isPromise = <T>(value: T | Promise<T>): value is Promise<T> => value instanceof Promise
+
 /** A value or a promise of it: in-process stores answer synchronously, remote ones later. */
 export type Awaitable<T> = T | Promise<T>
 
