@@ -57,13 +57,9 @@ export function settle(config: unknown, response: AxiosResponse | undefined, err
     permit.failure(thrown)
     throw thrown
   }
-  if (outcome === 'success') permit.success()
-  else if (outcome === 'ignore') permit.ignore()
-  else {
-    permit.failure(error)
-    if (response !== undefined && options.honorRetryAfter !== false)
-      holdForRetryAfter(breaker, response)
-  }
+  permit.settle(outcome, error)
+  if (outcome === 'failure' && response !== undefined && options.honorRetryAfter !== false)
+    holdForRetryAfter(breaker, response)
 }
 
 function classify(

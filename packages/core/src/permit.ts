@@ -17,6 +17,8 @@ export interface Permit {
   failure(error?: unknown): void
   /** The call neither succeeded nor failed; a probe's slot is freed. */
   ignore(): void
+  /** Settles with a classified `outcome` (adapters classify, then settle); `error` for a failure. */
+  settle(outcome: Outcome, error?: unknown): void
 }
 
 /** What a permit reports to when settled. */
@@ -61,7 +63,7 @@ export class CallPermit implements Permit {
     return this.settled
   }
 
-  private settle(outcome: Outcome, error: unknown): void {
+  settle(outcome: Outcome, error?: unknown): void {
     if (this.settled) {
       throw new TripswitchError(ErrorCode.PermitSettled, 'This permit was already settled')
     }

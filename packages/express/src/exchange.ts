@@ -105,9 +105,7 @@ export class Exchange {
       permit.failure(thrown)
       return
     }
-    if (outcome === 'failure') permit.failure(error)
-    else if (outcome === 'success') permit.success()
-    else permit.ignore()
+    permit.settle(outcome, error)
   }
 
   private closed(): void {

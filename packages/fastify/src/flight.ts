@@ -50,9 +50,7 @@ export class Flight {
     if (this.settled) return
     this.settled = true
     this.disarm()
-    if (outcome === 'success') this.permit.success()
-    else if (outcome === 'failure') this.permit.failure()
-    else this.permit.ignore()
+    this.permit.settle(outcome)
   }
 
   private disarm(): void {

@@ -88,9 +88,7 @@ function settlePermit(
     permit.failure(thrown)
     return
   }
-  if (outcome === 'failure') permit.failure(error)
-  else if (outcome === 'success') permit.success()
-  else permit.ignore()
+  permit.settle(outcome, error)
 }
 
 /** Answers a refusal: the fallback's answer, or `CircuitOpenException` with its headers. */
