@@ -4,7 +4,7 @@ export default defineConfig({
   test: {
     projects: [
       'packages/*',
-      'examples',
+      'examples/*',
       { test: { name: 'repo', root: import.meta.dirname, include: ['test/**/*.test.ts'] } },
     ],
     reporters: ['default', './scripts/summary-reporter.ts'],

@@ -3,5 +3,5 @@ import { defineProject } from 'vitest/config'
 export default defineProject({
   resolve: { conditions: ['@tripswitch/source'] },
   ssr: { resolve: { conditions: ['@tripswitch/source'] } },
-  test: { name: 'examples', include: ['test/**/*.test.ts'] },
+  test: { name: 'example-seed-scenario', include: ['test/**/*.test.ts'] },
 })

@@ -1,6 +1,6 @@
 import { FakeClock } from '@tripswitch/core/testing'
 import { expect, it } from 'vitest'
-import { runSeedScenario } from '../seed-scenario/scenario.ts'
+import { runSeedScenario } from '../src/scenario.ts'
 
 it('opens after 3 failures, refuses, probes after 6 s and closes when the upstream is back', async () => {
   const clock = new FakeClock(0)

@@ -1,0 +1,1 @@
+console.log('offer-service: not built yet')

@@ -1,0 +1,1 @@
+console.log('probe-monitor: not built yet')

@@ -1,0 +1,1 @@
+console.log('shared-redis: not built yet')
