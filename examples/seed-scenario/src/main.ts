@@ -1,9 +1,21 @@
 import { systemClock } from '@tripswitch/core'
 import { runSeedScenario } from './scenario.ts'
+import { DEFAULT_VARIANT, isVariantName, VARIANT_NAMES, VARIANTS } from './variants.ts'
 
-// `npm run demo`: the seed scenario on the real clock, with the in-memory state. Nothing to set up.
-await runSeedScenario({
-  clock: systemClock,
-  wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  log: (line) => console.log(line),
-})
+// `npm run demo` (axios) or `npm run seed:<adapter>`: the seed scenario on the real clock, with
+// the in-memory store. Nothing to set up: the upstream and the servers start on free ports.
+const requested = process.argv[2] ?? DEFAULT_VARIANT
+
+if (!isVariantName(requested)) {
+  console.error(
+    `Unknown adapter "${requested}". Choose one of: ${VARIANT_NAMES.join(', ')} ` +
+      `(no argument runs ${DEFAULT_VARIANT}).`,
+  )
+  process.exitCode = 1
+} else {
+  await runSeedScenario(VARIANTS[requested], {
+    clock: systemClock,
+    wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    log: (line) => console.log(line),
+  })
+}

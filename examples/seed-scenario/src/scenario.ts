@@ -1,69 +1,135 @@
-import { CircuitBreaker, type Clock, isCircuitOpenError } from '@tripswitch/core'
+import type { Clock } from '@tripswitch/core'
+import {
+  CALLS_AFTER_CLOSE,
+  ERROR_THRESHOLD,
+  MAX_CALLS_TO_OPEN,
+  RECOVERY_TIMEOUT_MS,
+} from './settings.ts'
 import { startFlakyUpstream } from './upstream.ts'
+import type { CircuitTransition, CircuitView, GuardedOffer, Variant } from './variant.ts'
 
-/** How the scenario waits and reports; the demo waits for real, the test moves a fake clock. */
+/** How the scenario waits and reports: the demo waits for real, the test moves a fake clock. */
 export interface ScenarioIo {
   readonly clock: Clock
   wait(ms: number): Promise<void> | void
   log(line: string): void
 }
 
-/** One printed step: what happened and the breaker's state afterwards. */
-export interface ScenarioStep {
-  readonly action: string
-  readonly outcome: string
-  readonly state: string
-  readonly retryAfterMs: number
+/** How a call ended, judged from the answer and from whether the upstream saw a request. */
+export type CallOutcome = 'succeeded' | 'failed' | 'refused'
+
+/** One call of the scenario and the circuit right after it. */
+export interface ScenarioStep extends CircuitView {
+  /** `call 1`, `call 2`, ... */
+  readonly label: string
+  readonly upstreamOn: boolean
+  readonly outcome: CallOutcome
+  /** What the caller saw, e.g. `HTTP 503 ERR_CIRCUIT_OPEN`. */
+  readonly answer: string
+  /** Whether this call reached the upstream (a refused call must not). */
+  readonly reachedUpstream: boolean
+}
+
+/** What the scenario did, for the summary and the tests. */
+export interface ScenarioReport {
+  readonly steps: ScenarioStep[]
+  /** Requests the upstream received in total. */
+  readonly upstreamHits: number
+  /** Milliseconds (on the scenario's clock) spent waiting for the probe. */
+  readonly waitedMs: number
+  /** Every transition of the breaker, in order. */
+  readonly transitions: CircuitTransition[]
+}
+
+/** The phrase printed for every call: `circuit state: open. Time till probe: 6.0`. */
+export function describeCircuit({ state, retryAfterMs }: CircuitView): string {
+  return `circuit state: ${state}. Time till probe: ${(retryAfterMs / 1000).toFixed(1)}`
+}
+
+const LABEL_WIDTH = 8
+
+/**
+ * One line per call, in columns: `call 3   failed    upstream hit      HTTP 502   circuit
+ * state: open. Time till probe: 6.0`. The last column is the phrase the issue asks for.
+ */
+function formatStep(step: ScenarioStep): string {
+  const reached = step.reachedUpstream ? 'upstream hit' : 'upstream spared'
+  return [
+    step.label.padEnd(LABEL_WIDTH),
+    step.outcome.padEnd(9),
+    reached.padEnd(15),
+    step.answer.padEnd(37),
+    describeCircuit(step),
+  ].join(' ')
 }
 
 /**
- * The seed scenario: upstream OFF, 3 failures open the circuit, calls are refused without
- * reaching the upstream, a probe is allowed 6 s later, the upstream is back ON, the probe
- * succeeds and the circuit closes.
+ * The seed scenario, the same for every adapter: upstream OFF; calls fail until the circuit
+ * opens (after exactly 3 failures); a call while open is refused without reaching the
+ * upstream; 6 s later the upstream is ON and the probe closes the circuit; 10 more calls succeed.
  */
-export async function runSeedScenario(io: ScenarioIo): Promise<ScenarioStep[]> {
+export async function runSeedScenario(variant: Variant, io: ScenarioIo): Promise<ScenarioReport> {
   const upstream = await startFlakyUpstream()
-  const breaker = new CircuitBreaker({
-    name: 'offer-upstream',
-    errorThreshold: 3,
-    recoveryTimeout: 6_000,
-    clock: io.clock,
-  })
-  breaker.on('stateChange', ({ from, to }) => io.log(`  ~ circuit ${from} -> ${to}`))
-  const steps: ScenarioStep[] = []
-  const call = async (action: string) => {
-    const outcome = await breaker
-      .execute(async (signal) => {
-        const response = await fetch(upstream.url, { signal })
-        if (!response.ok) throw new Error(`upstream answered ${response.status}`)
-        return `upstream answered ${response.status}`
-      })
-      .catch((error: unknown) =>
-        isCircuitOpenError(error) ? 'refused: circuit open' : `failed: ${(error as Error).message}`,
-      )
-    const step = { action, outcome, state: breaker.state, retryAfterMs: breaker.retryAfterMs }
-    steps.push(step)
-    io.log(
-      `${action.padEnd(24)} ${outcome.padEnd(28)} state=${step.state.padEnd(9)} next probe in ${(step.retryAfterMs / 1000).toFixed(1)} s`,
-    )
-  }
+  let guarded: GuardedOffer | undefined
   try {
-    io.log('upstream is OFF')
-    for (let i = 1; i <= 3; i++) await call(`call ${i}`)
-    await call('call 4')
-    for (let waited = 0; waited < 6_000; waited += 3_000) {
-      await io.wait(3_000)
+    guarded = await variant.start({ upstreamUrl: upstream.url, clock: io.clock })
+    const offer = guarded
+    const steps: ScenarioStep[] = []
+    const transitions: CircuitTransition[] = []
+    offer.onTransition(({ from, to }) => {
+      transitions.push({ from, to })
+      io.log(`${''.padEnd(LABEL_WIDTH)} ~ transition: ${from} -> ${to}`)
+    })
+    const call = async (label: string): Promise<ScenarioStep> => {
+      const hitsBefore = upstream.hits
+      const { ok, answer } = await offer.call()
+      const reachedUpstream = upstream.hits > hitsBefore
+      const outcome: CallOutcome = ok ? 'succeeded' : reachedUpstream ? 'failed' : 'refused'
+      const upstreamOn = upstream.isUp
+      const step = { label, upstreamOn, outcome, answer, reachedUpstream, ...offer.circuit() }
+      steps.push(step)
+      io.log(formatStep(step))
+      return step
+    }
+
+    io.log(variant.description)
+    io.log(
+      `breaker: errorThreshold ${ERROR_THRESHOLD}, recoveryTimeout ${RECOVERY_TIMEOUT_MS / 1000} s, in-memory store`,
+    )
+    io.log(`upstream ${upstream.url} is OFF (answers 503)`)
+    for (let n = 1; offer.circuit().state !== 'open'; n++) {
+      if (n > MAX_CALLS_TO_OPEN)
+        throw new Error(`the circuit did not open after ${MAX_CALLS_TO_OPEN} failures`)
+      await call(`call ${n}`)
+    }
+    await call(`call ${steps.length + 1}`)
+
+    io.log(`waiting ${RECOVERY_TIMEOUT_MS / 1000} s for the probe...`)
+    const waitStart = io.clock.now()
+    // Wait in steps until the breaker itself says a probe is due, so that a timer firing a
+    // millisecond early on the real clock cannot turn the probe into a refusal.
+    for (let left = offer.circuit().retryAfterMs; left > 0; left = offer.circuit().retryAfterMs) {
+      await io.wait(Math.min(1_000, left))
       io.log(
-        `${`after ${(waited + 3_000) / 1000} s`.padEnd(53)} state=${breaker.state.padEnd(9)} next probe in ${(breaker.retryAfterMs / 1000).toFixed(1)} s`,
+        `  ${((io.clock.now() - waitStart) / 1000).toFixed(1)} s waited, ${describeCircuit(offer.circuit())}`,
       )
     }
-    io.log('upstream is ON')
+    const waitedMs = io.clock.now() - waitStart
+
     upstream.setUp(true)
-    await call('probe')
-    await call('call 5')
-    io.log(`upstream received ${upstream.hits} requests (the refused call never reached it)`)
+    io.log(`upstream is ON (answers 200); call ${steps.length + 1} is the probe`)
+    await call(`call ${steps.length + 1}`)
+    for (let n = 1; n <= CALLS_AFTER_CLOSE; n++) await call(`call ${steps.length + 1}`)
+
+    const count = (outcome: CallOutcome) => steps.filter((s) => s.outcome === outcome).length
+    io.log(
+      `summary: ${steps.length} calls, ${count('failed')} failed, ${count('refused')} refused, ` +
+        `${count('succeeded')} succeeded; the upstream received ${upstream.hits} requests ` +
+        `(${steps.length} calls minus the ${count('refused')} refused)`,
+    )
+    return { steps, upstreamHits: upstream.hits, waitedMs, transitions }
   } finally {
+    await guarded?.close()
     await upstream.close()
   }
-  return steps
 }

@@ -7,6 +7,8 @@ export interface FlakyUpstream {
   readonly url: string
   /** Switches the upstream on (healthy) or off (every request fails with 503). */
   setUp(up: boolean): void
+  /** Whether the upstream is on. */
+  readonly isUp: boolean
   /** Requests the upstream has received. */
   readonly hits: number
   /** Stops the server. */
@@ -29,6 +31,9 @@ export async function startFlakyUpstream(): Promise<FlakyUpstream> {
     url: `http://127.0.0.1:${port}`,
     setUp: (value) => {
       up = value
+    },
+    get isUp() {
+      return up
     },
     get hits() {
       return hits
