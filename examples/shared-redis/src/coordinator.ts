@@ -1,0 +1,126 @@
+import { randomBytes } from 'node:crypto'
+import type { ScenarioConfig } from './config.ts'
+import { forkWorkers } from './fleet.ts'
+import type { WorkerSettings } from './messages.ts'
+import { watchRedis } from './redis-channel.ts'
+import { type PrivateRedis, startPrivateRedis } from './redis-server.ts'
+import { type Report, summarize } from './report.ts'
+import { everyWorker, Timeline, type TimelineEntry } from './timeline.ts'
+import { startFlakyUpstream } from './upstream.ts'
+
+/** A finished run: its history and what it showed. */
+export interface ScenarioResult {
+  readonly startedAt: number
+  readonly entries: readonly TimelineEntry[]
+  readonly report: Report
+}
+
+// Generous: forking N TypeScript processes on a busy 2-core machine takes seconds.
+const STARTUP_TIMEOUT_MS = 30_000
+const STEP_TIMEOUT_MS = 10_000
+
+/**
+ * The scenario: N workers share one breaker through Redis; the upstream is killed, the fleet
+ * opens together, one probe runs after recoveryMs, and the fleet closes together.
+ * `progress` gets one line per step as it happens.
+ */
+export async function runScenario(
+  config: ScenarioConfig,
+  progress: (line: string) => void,
+): Promise<ScenarioResult> {
+  let privateRedis: PrivateRedis | null = null
+  if (config.redisUrl === undefined) {
+    privateRedis = await startPrivateRedis()
+    progress(`started a private redis-server at ${privateRedis.url}`)
+  }
+  try {
+    return await runAgainst(config.redisUrl ?? privateRedis!.url, config, progress)
+  } finally {
+    await privateRedis?.stop()
+  }
+}
+
+async function runAgainst(
+  redisUrl: string,
+  config: ScenarioConfig,
+  progress: (line: string) => void,
+): Promise<ScenarioResult> {
+  const { workers } = config
+  const timeline = new Timeline()
+  const step = (text: string) => {
+    timeline.note(text)
+    progress(text)
+  }
+  // A prefix of its own per run: runs sharing a Redis never see each other's breaker.
+  const prefix = `example-shared-redis:${Date.now().toString(36)}${randomBytes(3).toString('hex')}:`
+  const upstream = await startFlakyUpstream(config.coldStartMs)
+  const watch = await watchRedis(redisUrl, prefix, (entry) => timeline.add(entry))
+  const settings = Array.from(
+    { length: workers },
+    (_, i): WorkerSettings => ({
+      worker: i + 1,
+      redisUrl,
+      prefix,
+      breakerName: 'upstream',
+      upstreamUrl: upstream.url,
+      recoveryMs: config.recoveryMs,
+      callIntervalMs: config.callIntervalMs,
+    }),
+  )
+  step(`upstream on ${upstream.url}; forking ${workers} workers (Redis prefix ${prefix})`)
+  const fleet = forkWorkers(
+    settings,
+    (message) => timeline.add(message),
+    (error) => timeline.fail(error),
+  )
+  const allWorkers = (what: string, match: (e: TimelineEntry) => boolean, count = 1) =>
+    timeline.until((entries) => everyWorker(entries, workers, match, count), what, STEP_TIMEOUT_MS)
+  try {
+    await timeline.until(
+      (entries) => everyWorker(entries, workers, (e) => e.type === 'ready'),
+      `${workers} workers to connect to Redis`,
+      STARTUP_TIMEOUT_MS,
+    )
+    await allWorkers('two successful calls per worker', isSuccess, 2)
+    step('every worker is closed and succeeding; killing the upstream')
+    await upstream.kill()
+    await allWorkers('every worker to see the circuit open', isStateTo('open'))
+    // Back before the recovery timeout ends, so the single probe finds it up and closes.
+    await upstream.restart()
+    step(
+      `every worker is open; upstream restarted, the probe is due ${config.recoveryMs} ms after the trip`,
+    )
+    await timeline.until(
+      (entries) => everyWorker(entries, workers, isStateTo('closed')),
+      'every worker to see the circuit close',
+      config.recoveryMs + STEP_TIMEOUT_MS,
+    )
+    step('every worker is closed again; waiting for one more success each')
+    await timeline.until(
+      (entries) => everyWorkerSucceededAfterClosing(entries, workers),
+      'a success per worker after closing',
+      STEP_TIMEOUT_MS,
+    )
+    step('stopping the workers')
+  } finally {
+    await fleet.stop()
+    await upstream.kill()
+    await watch.close()
+  }
+  const entries = timeline.entries
+  const report = summarize(entries, timeline.startedAt, workers, upstream.hits)
+  return { startedAt: timeline.startedAt, entries, report }
+}
+
+const isSuccess = (e: TimelineEntry) => e.type === 'call' && e.outcome === 'success'
+const isStateTo = (to: string) => (e: TimelineEntry) => e.type === 'state' && e.to === to
+
+function everyWorkerSucceededAfterClosing(entries: readonly TimelineEntry[], workers: number) {
+  const closedAt = new Map<number, number>()
+  for (const e of entries) if (e.type === 'state' && e.to === 'closed') closedAt.set(e.worker, e.at)
+  return everyWorker(entries, workers, (e) => {
+    if (!isSuccess(e) || !('worker' in e)) return false
+    const closed = closedAt.get(e.worker)
+    return closed !== undefined && e.at > closed
+  })
+}
