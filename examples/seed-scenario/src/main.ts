@@ -1,6 +1,6 @@
 import { systemClock } from '@tripswitch/core'
 import { runSeedScenario } from './scenario.ts'
-import { DEFAULT_VARIANT, isVariantName, VARIANT_NAMES, VARIANTS } from './variants.ts'
+import { DEFAULT_VARIANT, isVariantName, loadVariant, VARIANT_NAMES } from './variants.ts'
 
 // `npm run demo` (axios) or `npm run seed:<adapter>`: the seed scenario on the real clock, with
 // the in-memory store. Nothing to set up: the upstream and the servers start on free ports.
@@ -13,7 +13,7 @@ if (!isVariantName(requested)) {
   )
   process.exitCode = 1
 } else {
-  await runSeedScenario(VARIANTS[requested], {
+  await runSeedScenario(await loadVariant(requested), {
     clock: systemClock,
     wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     log: (line) => console.log(line),
