@@ -1,0 +1,190 @@
+import { execFileSync } from 'node:child_process'
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { dirname, join, relative, resolve } from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+
+// The root README and the guides in docs/ are what a new user reads first: their links must
+// lead somewhere, the commands they name must exist, and their TypeScript must compile against
+// the packages as they are.
+const root = resolve(import.meta.dirname, '..')
+const read = (path: string) => readFileSync(join(root, path), 'utf8')
+
+const documents = [
+  'README.md',
+  ...readdirSync(join(root, 'docs'))
+    .filter((file) => file.endsWith('.md'))
+    .map((file) => `docs/${file}`),
+]
+
+const FENCE = /^```[^\n]*\n[\s\S]*?^```$/gm
+
+/** The text outside fenced code blocks and inline code spans. */
+function prose(markdown: string): string {
+  return markdown.replace(FENCE, '').replace(/`[^`\n]*`/g, '')
+}
+
+/** Targets of `[text](target)` and `![alt](target)` links in the prose. */
+function linkTargets(markdown: string): string[] {
+  return [...prose(markdown).matchAll(/\]\(\s*<?([^)\s>]+)>?(?:\s+"[^"]*")?\s*\)/g)].map(
+    (match) => match[1]!,
+  )
+}
+
+const isExternal = (target: string) => /^[a-z][a-z0-9+.-]*:/i.test(target)
+
+/** GitHub's anchor for a heading: lower case, punctuation dropped, spaces to hyphens. */
+function anchorOf(heading: string): string {
+  return heading
+    .trim()
+    .toLowerCase()
+    .replace(/`/g, '')
+    .replace(/[^\p{L}\p{N}\s_-]/gu, '')
+    .replace(/\s/g, '-')
+}
+
+function anchorsOf(markdown: string): Set<string> {
+  const headings = [...markdown.replace(FENCE, '').matchAll(/^#{1,6}\s+(.+)$/gm)]
+  return new Set(headings.map((match) => anchorOf(match[1]!)))
+}
+
+interface Link {
+  readonly document: string
+  readonly target: string
+}
+
+const links: Link[] = documents.flatMap((document) =>
+  [...new Set(linkTargets(read(document)))]
+    .filter((target) => !isExternal(target))
+    .map((target) => ({ document, target })),
+)
+
+describe('relative links', () => {
+  it('are found in every document', () => {
+    for (const document of documents)
+      expect(
+        links.some((link) => link.document === document),
+        document,
+      ).toBe(true)
+  })
+
+  it.each(links.map((link) => [link.document, link.target, link] as const))(
+    '%s -> %s exists',
+    (_document, _target, { document, target }) => {
+      const [path = '', anchor] = target.split('#')
+      const file = path === '' ? join(root, document) : resolve(root, dirname(document), path)
+      expect(existsSync(file), `${document} links to ${target}: no ${relative(root, file)}`).toBe(
+        true,
+      )
+      if (anchor !== undefined && file.endsWith('.md'))
+        expect(
+          anchorsOf(readFileSync(file, 'utf8')).has(anchor),
+          `${document} links to ${target}: no heading #${anchor}`,
+        ).toBe(true)
+    },
+  )
+})
+
+describe('README.md', () => {
+  const readme = read('README.md')
+  const manifest = JSON.parse(read('package.json')) as { scripts: Record<string, string> }
+
+  it('gives the two set-up commands', () => {
+    expect(readme).toMatch(/^npm ci\b/m)
+    expect(readme).toMatch(/^npm test\b/m)
+    expect(manifest.scripts.test).toBeDefined()
+  })
+
+  it('names only root npm scripts that exist', () => {
+    const named = new Set(
+      documents.flatMap((document) =>
+        [...read(document).matchAll(/\bnpm run ([\w:.-]+)/g)].map((match) => match[1]!),
+      ),
+    )
+    expect(named.size).toBeGreaterThan(0)
+    const missing = [...named].filter((script) => manifest.scripts[script] === undefined)
+    expect(missing).toEqual([])
+  })
+
+  it('names every example script of package.json', () => {
+    for (const script of [
+      'demo',
+      'offer-service',
+      'probe-monitor',
+      'shared-redis',
+      'seed:express',
+      'seed:fastify',
+      'seed:nestjs',
+      'seed:axios',
+      'seed:core',
+    ]) {
+      expect(manifest.scripts[script], script).toBeDefined()
+      expect(readme, script).toContain(`npm run ${script}`)
+    }
+  })
+
+  it('lists every package in the packages table, linked to its README', () => {
+    const section = readme.split(/^## /m).find((part) => part.startsWith('Packages'))
+    expect(section).toBeDefined()
+    const rows = section!.split('\n').filter((line) => line.startsWith('|'))
+    for (const dir of readdirSync(join(root, 'packages'))) {
+      const { name } = JSON.parse(read(`packages/${dir}/package.json`)) as { name: string }
+      const row = rows.find((line) => line.includes(`(packages/${dir}/README.md)`))
+      expect(row, `no row links packages/${dir}/README.md`).toBeDefined()
+      expect(row).toContain(`\`${name}\``)
+    }
+  })
+
+  it('links every example README', () => {
+    for (const dir of readdirSync(join(root, 'examples')))
+      expect(readme).toContain(`(examples/${dir}/README.md)`)
+  })
+})
+
+// Every ```ts block compiles on its own against the workspace packages (their sources, through
+// the @tripswitch/source condition). Blocks of other languages (```js "before" code) are not.
+describe('TypeScript snippets', () => {
+  const dir = join(root, '.cache', `docs-snippets-${process.pid}`)
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  const snippets = documents.flatMap((document) =>
+    [...read(document).matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match, index) => ({
+      file: `${document.replace(/\W+/g, '_')}_${index + 1}.mts`,
+      document,
+      code: match[1]!,
+    })),
+  )
+
+  it('compile with tsc', { timeout: 180_000 }, () => {
+    expect(snippets.length).toBeGreaterThan(0)
+    mkdirSync(dir, { recursive: true })
+    for (const { file, code } of snippets)
+      writeFileSync(
+        join(dir, file),
+        /^\s*(import|export)\b/m.test(code) ? code : `${code}\nexport {}\n`,
+      )
+    writeFileSync(
+      join(dir, 'tsconfig.json'),
+      JSON.stringify({
+        extends: '../../tsconfig.base.json',
+        compilerOptions: {
+          isolatedDeclarations: false,
+          declaration: false,
+          experimentalDecorators: true,
+          emitDecoratorMetadata: false,
+        },
+        include: ['*.mts'],
+      }),
+    )
+    let output = ''
+    try {
+      execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(dir, 'tsconfig.json')], {
+        cwd: root,
+        encoding: 'utf8',
+      })
+    } catch (error) {
+      output = String((error as { stdout?: string }).stdout ?? error)
+    }
+    const where = snippets.map(({ file, document }) => `${file} = a ts block of ${document}`)
+    expect(output, `${output}\n${where.join('\n')}`).toBe('')
+  })
+})
