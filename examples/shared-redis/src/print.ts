@@ -62,6 +62,7 @@ export function formatReport(report: Report): string[] {
     `calls refused while the probe ran:     ${report.refusedWhileHalfOpen}`,
     `calls sent between trip and probe:     ${report.callsSentWhileOpen}`,
     `upstream hits while open:              ${report.upstreamHitsWhileOpen}`,
+    `store errors (Redis slow or away):     ${report.storeErrors}`,
     '',
     'worker  succeeded  failed  refused  failures before open',
   )

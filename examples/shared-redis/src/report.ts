@@ -37,6 +37,8 @@ export interface Report {
   readonly callsSentWhileOpen: number
   /** Requests the upstream received in the same interval. */
   readonly upstreamHitsWhileOpen: number
+  /** Times a worker's store answered from its local fallback (Redis slow or away). */
+  readonly storeErrors: number
   readonly perWorker: readonly WorkerTotals[]
 }
 
@@ -121,6 +123,7 @@ export function summarize(
     callsSentWhileOpen: calls.filter((c) => c.outcome !== 'refused' && !c.probe && whileOpen(c.at))
       .length,
     upstreamHitsWhileOpen: upstreamHits.filter(whileOpen).length,
+    storeErrors: entriesOf(entries, 'storeError').length,
     perWorker: Array.from({ length: workers }, (_, i) => totalsOf(entries, i + 1)),
   }
 }

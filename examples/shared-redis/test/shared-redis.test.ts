@@ -21,7 +21,7 @@ describe('npm run shared-redis', () => {
       {
         REDIS_URL: undefined,
         WORKERS: String(WORKERS),
-        RECOVERY_MS: '500',
+        RECOVERY_MS: '1000',
         CALL_INTERVAL_MS: '50',
         COLD_START_MS: '200',
       },
