@@ -5,7 +5,7 @@ import {
   MAX_CALLS_TO_OPEN,
   RECOVERY_TIMEOUT_MS,
 } from './settings.ts'
-import { startFlakyUpstream } from './upstream.ts'
+import { type FlakyUpstream, startFlakyUpstream } from './upstream.ts'
 import type { CircuitTransition, CircuitView, GuardedOffer, Variant } from './variant.ts'
 
 /** How the scenario waits and reports: the demo waits for real, the test moves a fake clock. */
@@ -67,69 +67,82 @@ function formatStep(step: ScenarioStep): string {
  * The seed scenario, the same for every adapter: upstream OFF; calls fail until the circuit
  * opens (after exactly 3 failures); a call while open is refused without reaching the
  * upstream; 6 s later the upstream is ON and the probe closes the circuit; 10 more calls succeed.
+ * Everything it started is closed at the end, so the process exits on its own.
  */
 export async function runSeedScenario(variant: Variant, io: ScenarioIo): Promise<ScenarioReport> {
   const upstream = await startFlakyUpstream()
-  let guarded: GuardedOffer | undefined
   try {
-    guarded = await variant.start({ upstreamUrl: upstream.url, clock: io.clock })
-    const offer = guarded
-    const steps: ScenarioStep[] = []
-    const transitions: CircuitTransition[] = []
-    offer.onTransition(({ from, to }) => {
-      transitions.push({ from, to })
-      io.log(`${''.padEnd(LABEL_WIDTH)} ~ transition: ${from} -> ${to}`)
-    })
-    const call = async (label: string): Promise<ScenarioStep> => {
-      const hitsBefore = upstream.hits
-      const { ok, answer } = await offer.call()
-      const reachedUpstream = upstream.hits > hitsBefore
-      const outcome: CallOutcome = ok ? 'succeeded' : reachedUpstream ? 'failed' : 'refused'
-      const upstreamOn = upstream.isUp
-      const step = { label, upstreamOn, outcome, answer, reachedUpstream, ...offer.circuit() }
-      steps.push(step)
-      io.log(formatStep(step))
-      return step
+    const offer = await variant.start({ upstreamUrl: upstream.url, clock: io.clock })
+    try {
+      io.log(variant.description)
+      return await play(offer, upstream, io)
+    } finally {
+      await offer.close()
     }
-
-    io.log(variant.description)
-    io.log(
-      `breaker: errorThreshold ${ERROR_THRESHOLD}, recoveryTimeout ${RECOVERY_TIMEOUT_MS / 1000} s, in-memory store`,
-    )
-    io.log(`upstream ${upstream.url} is OFF (answers 503)`)
-    for (let n = 1; offer.circuit().state !== 'open'; n++) {
-      if (n > MAX_CALLS_TO_OPEN)
-        throw new Error(`the circuit did not open after ${MAX_CALLS_TO_OPEN} failures`)
-      await call(`call ${n}`)
-    }
-    await call(`call ${steps.length + 1}`)
-
-    io.log(`waiting ${RECOVERY_TIMEOUT_MS / 1000} s for the probe...`)
-    const waitStart = io.clock.now()
-    // Wait in steps until the breaker itself says a probe is due, so that a timer firing a
-    // millisecond early on the real clock cannot turn the probe into a refusal.
-    for (let left = offer.circuit().retryAfterMs; left > 0; left = offer.circuit().retryAfterMs) {
-      await io.wait(Math.min(1_000, left))
-      io.log(
-        `  ${((io.clock.now() - waitStart) / 1000).toFixed(1)} s waited, ${describeCircuit(offer.circuit())}`,
-      )
-    }
-    const waitedMs = io.clock.now() - waitStart
-
-    upstream.setUp(true)
-    io.log(`upstream is ON (answers 200); call ${steps.length + 1} is the probe`)
-    await call(`call ${steps.length + 1}`)
-    for (let n = 1; n <= CALLS_AFTER_CLOSE; n++) await call(`call ${steps.length + 1}`)
-
-    const count = (outcome: CallOutcome) => steps.filter((s) => s.outcome === outcome).length
-    io.log(
-      `summary: ${steps.length} calls, ${count('failed')} failed, ${count('refused')} refused, ` +
-        `${count('succeeded')} succeeded; the upstream received ${upstream.hits} requests ` +
-        `(${steps.length} calls minus the ${count('refused')} refused)`,
-    )
-    return { steps, upstreamHits: upstream.hits, waitedMs, transitions }
   } finally {
-    await guarded?.close()
     await upstream.close()
   }
+}
+
+async function play(
+  offer: GuardedOffer,
+  upstream: FlakyUpstream,
+  io: ScenarioIo,
+): Promise<ScenarioReport> {
+  const steps: ScenarioStep[] = []
+  const transitions: CircuitTransition[] = []
+  offer.onTransition(({ from, to }) => {
+    transitions.push({ from, to })
+    io.log(`${''.padEnd(LABEL_WIDTH)} ~ transition: ${from} -> ${to}`)
+  })
+  const call = async () => {
+    const hitsBefore = upstream.hits
+    const { ok, answer } = await offer.call()
+    // The upstream's own count is the ground truth of "refused": nothing reached it.
+    const reachedUpstream = upstream.hits > hitsBefore
+    const outcome: CallOutcome = ok ? 'succeeded' : reachedUpstream ? 'failed' : 'refused'
+    const label = `call ${steps.length + 1}`
+    const step = { label, upstreamOn: upstream.isUp, outcome, answer, reachedUpstream }
+    const recorded = { ...step, ...offer.circuit() }
+    steps.push(recorded)
+    io.log(formatStep(recorded))
+  }
+
+  io.log(
+    `breaker: errorThreshold ${ERROR_THRESHOLD}, ` +
+      `recoveryTimeout ${RECOVERY_TIMEOUT_MS / 1000} s, in-memory store`,
+  )
+  io.log(`upstream ${upstream.url} is OFF (answers 503)`)
+  while (offer.circuit().state !== 'open') {
+    if (steps.length === MAX_CALLS_TO_OPEN) {
+      throw new Error(`the circuit did not open after ${MAX_CALLS_TO_OPEN} failures`)
+    }
+    await call()
+  }
+  await call() // refused: the circuit is open
+
+  io.log(`waiting ${RECOVERY_TIMEOUT_MS / 1000} s for the probe...`)
+  const waitStart = io.clock.now()
+  // Wait in steps until the breaker itself says a probe is due, so that a timer firing a
+  // millisecond early on the real clock cannot turn the probe into a refusal. The state stays
+  // `open` meanwhile: it turns half_open only when the next call asks (no timers in the core).
+  for (let left = offer.circuit().retryAfterMs; left > 0; left = offer.circuit().retryAfterMs) {
+    await io.wait(Math.min(1_000, left))
+    const waited = ((io.clock.now() - waitStart) / 1000).toFixed(1)
+    io.log(`  ${waited} s waited, ${describeCircuit(offer.circuit())}`)
+  }
+  const waitedMs = io.clock.now() - waitStart
+
+  upstream.setUp(true)
+  io.log(`upstream is ON (answers 200); call ${steps.length + 1} is the probe`)
+  await call()
+  for (let n = 1; n <= CALLS_AFTER_CLOSE; n++) await call()
+
+  const count = (outcome: CallOutcome) => steps.filter((s) => s.outcome === outcome).length
+  io.log(
+    `summary: ${steps.length} calls, ${count('failed')} failed, ${count('refused')} refused, ` +
+      `${count('succeeded')} succeeded; the upstream received ${upstream.hits} requests ` +
+      `(${steps.length} calls minus the ${count('refused')} refused)`,
+  )
+  return { steps, upstreamHits: upstream.hits, waitedMs, transitions }
 }

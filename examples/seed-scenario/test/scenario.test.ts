@@ -1,6 +1,7 @@
 import { FakeClock } from '@tripswitch/core/testing'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { runSeedScenario, type ScenarioReport } from '../src/scenario.ts'
+import type { Variant } from '../src/variant.ts'
 import { loadVariant, VARIANT_NAMES } from '../src/variants.ts'
 
 // Every variant runs the whole scenario once, for real: a real upstream, real servers, real
@@ -86,5 +87,27 @@ describe.each(VARIANT_NAMES)('the seed scenario with %s', (name) => {
       'summary: 15 calls, 3 failed, 1 refused, 11 succeeded; the upstream received 14 requests ' +
         '(15 calls minus the 1 refused)',
     )
+  })
+})
+
+describe('the seed scenario driver', () => {
+  it('fails loudly, and closes what it started, when the circuit never opens', async () => {
+    let closed = false
+    const neverOpens: Variant = {
+      description: 'a guard that never trips',
+      start: async () => ({
+        call: async () => ({ ok: false, answer: 'HTTP 502' }),
+        circuit: () => ({ state: 'closed', retryAfterMs: 0 }),
+        onTransition: () => {},
+        close: async () => {
+          closed = true
+        },
+      }),
+    }
+    const io = { clock: new FakeClock(), wait: () => {}, log: () => {} }
+    await expect(runSeedScenario(neverOpens, io)).rejects.toThrow(
+      'the circuit did not open after 5 failures',
+    )
+    expect(closed).toBe(true)
   })
 })
