@@ -56,6 +56,7 @@ export function readConfig(env: Readonly<Record<string, string | undefined>>): M
   const errorThreshold = parseErrorThreshold(read(env, 'ERROR_THRESHOLD'))
   const acceptClientErrors = parseBoolean('ACCEPT_CLIENT_ERRORS', read(env, 'ACCEPT_CLIENT_ERRORS'))
   const logLevel = parseLogLevel(read(env, 'LOG_LEVEL'))
+  // Every variable is read before failing, so that one start reports all the bad ones.
   const all = [target, intervalMs, errorThreshold, acceptClientErrors, logLevel]
   const problems = all.flatMap((parsed) => (parsed.ok ? [] : [parsed.problem]))
   if (!target.ok || !intervalMs.ok || !errorThreshold.ok || !acceptClientErrors.ok || !logLevel.ok)
