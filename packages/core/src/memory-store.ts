@@ -13,6 +13,7 @@ import type {
   TransitionRequest,
   WindowSpec,
 } from './store.ts'
+import { objectWith, rejectUnknownKeys, withoutUndefined } from './validate.ts'
 import type { WindowTotals } from './window.ts'
 
 interface Bucket {
@@ -41,6 +42,9 @@ export interface MemoryStoreOptions {
   clock?: Clock
 }
 
+const MEMORY_STORE_KEYS: ReadonlySet<string> = new Set(['clock'])
+const clockCheck = objectWith(['now'], 'an object with a now() method')
+
 /**
  * The reference {@link StateStore}: shares state between breakers of the same name in one
  * process, synchronously. No timers: deadlines and leases are compared with the clock when
@@ -51,8 +55,13 @@ export class MemoryStore implements StateStore {
   private readonly entries = new Map<string, Entry>()
   private readonly listeners = new Map<string, Set<(state: SharedState) => void>>()
 
+  /** @throws {InvalidOptionsError} when `options` is not an object, has an unknown key or a bad clock. */
   constructor(options: MemoryStoreOptions = {}) {
-    this.clock = options.clock ?? systemClock
+    objectWith([], 'an options object')(options, 'options')
+    const given = withoutUndefined(options)
+    rejectUnknownKeys(given, MEMORY_STORE_KEYS)
+    if (given.clock !== undefined) clockCheck(given.clock, 'clock')
+    this.clock = given.clock ?? systemClock
   }
 
   /** @inheritdoc */

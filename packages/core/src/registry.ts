@@ -83,8 +83,10 @@ export class CircuitBreakerRegistry {
     rejectUnknownKeys(given, REGISTRY_KEYS)
     if (given.maxBreakers !== undefined) positiveInteger(given.maxBreakers, 'maxBreakers')
     this.maxBreakers = given.maxBreakers ?? DEFAULTS.maxBreakers
-    if (given.defaults !== undefined)
+    if (given.defaults !== undefined) {
       objectWith([], 'an options object')(given.defaults, 'defaults')
+      rejectRegistryOwned(given.defaults, 'defaults.')
+    }
     // store and clock are registry options: an error names them, not `defaults.*`.
     resolveOptions({ store: given.store, clock: given.clock })
     this.defaults = { ...given.defaults, store: given.store, clock: given.clock }
@@ -97,6 +99,7 @@ export class CircuitBreakerRegistry {
    * @throws {InvalidOptionsError} naming the option, the rule and the value.
    */
   validate(options?: BreakerDefaults): ResolvedOptions {
+    if (options !== undefined) rejectRegistryOwned(options)
     return resolveOptions({ ...this.defaults, ...options })
   }
 
@@ -112,6 +115,7 @@ export class CircuitBreakerRegistry {
       this.breakers.set(name, existing)
       return existing
     }
+    if (options !== undefined) rejectRegistryOwned(options)
     if (this.breakers.size >= this.maxBreakers && !this.evictOne()) return this.overflow(name)
     const breaker = new CircuitBreaker({ ...this.defaults, ...options, name })
     this.breakers.set(name, breaker)
@@ -198,6 +202,22 @@ export class CircuitBreakerRegistry {
     }
     this.emitter.emit('overflow', { name, maxBreakers: this.maxBreakers })
     return this.overflowBreaker
+  }
+}
+
+// The types already forbid these; the check stops JavaScript callers from having a per-breaker
+// name, store or clock silently replaced by the registry's.
+const REGISTRY_OWNED = ['name', 'store', 'clock'] as const
+
+function rejectRegistryOwned(options: object, prefix = ''): void {
+  for (const key of REGISTRY_OWNED) {
+    const value = (options as Record<string, unknown>)[key]
+    if (value !== undefined)
+      throw new InvalidOptionsError(
+        `${prefix}${key}`,
+        `absent: ${key} belongs to the registry (give it to new CircuitBreakerRegistry(), or get(name))`,
+        value,
+      )
   }
 }
 

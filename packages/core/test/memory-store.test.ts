@@ -12,6 +12,16 @@ describeStoreContract(
 )
 
 describe('MemoryStore', () => {
+  it.each([
+    ['not an object', 5, 'options'],
+    ['an unknown key', { clok: { now: () => 0 } }, 'clok'],
+    ['a clock without now()', { clock: {} }, 'clock'],
+  ])('rejects %s', (_case, options, option) => {
+    expect(() => new MemoryStore(options as never)).toThrow(
+      expect.objectContaining({ code: 'ERR_CIRCUIT_OPTIONS', option }),
+    )
+  })
+
   it('answers synchronously, so in-process breakers decide without waiting', () => {
     const store = new MemoryStore({ clock: new FakeClock() })
     const answer = store.transition('a', {

@@ -396,3 +396,33 @@ describe('defaults', () => {
     expect(db.state).toBe('open')
   })
 })
+
+describe('registry-owned options', () => {
+  // The types forbid them; these calls stand for JavaScript callers.
+  const loose = (options: object) => options as BreakerDefaults
+
+  it.each([
+    ['name', 'x'],
+    ['store', new MemoryStore()],
+    ['clock', new FakeClock(0)],
+  ])('rejects %s in defaults instead of replacing it silently', (key, value) => {
+    expect(() => new CircuitBreakerRegistry({ defaults: loose({ [key]: value }) })).toThrow(
+      expect.objectContaining({ code: 'ERR_CIRCUIT_OPTIONS', option: `defaults.${key}` }),
+    )
+  })
+
+  it.each([
+    ['name', 'other'],
+    ['store', new MemoryStore()],
+    ['clock', new FakeClock(0)],
+  ])('rejects %s in get() and validate() options', (key, value) => {
+    const { registry } = setup()
+    expect(() => registry.get('db', loose({ [key]: value }))).toThrow(
+      expect.objectContaining({ code: 'ERR_CIRCUIT_OPTIONS', option: key }),
+    )
+    expect(() => registry.validate(loose({ [key]: value }))).toThrow(
+      expect.objectContaining({ code: 'ERR_CIRCUIT_OPTIONS', option: key }),
+    )
+    expect(registry.has('db')).toBe(false)
+  })
+})
