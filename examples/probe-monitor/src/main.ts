@@ -28,7 +28,18 @@ const probing = repeat(
   { clock: systemClock, timers: globalTimers },
 )
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stop(signal))
+// The first signal stops; a second one (SIGTERM after Ctrl-C) must not close things twice.
+let stopping = false
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    if (stopping) return
+    stopping = true
+    stop(signal).catch((error: unknown) => {
+      log('ERROR', `Could not stop cleanly: ${String(error)}`)
+      process.exitCode = 1
+    })
+  })
+}
 
 /** Stops probing, cancels a probe in flight and closes the upstream; the process then exits 0. */
 async function stop(signal: NodeJS.Signals): Promise<void> {
