@@ -48,7 +48,7 @@ export {
   type RegistryEvents,
   type RegistryHealth,
 } from './registry.ts'
-export { breakerName, OPTION_NAMES, resolveOptions } from './resolve-options.ts'
+export { breakerName, OPTION_NAMES, resolveOptions, usedByStrategy } from './resolve-options.ts'
 export type { CircuitSnapshot } from './snapshot.ts'
 export { CircuitState, isCircuitState } from './state.ts'
 export type {

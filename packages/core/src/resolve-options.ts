@@ -98,6 +98,16 @@ export function resolveOptions(input: CircuitBreakerOptions = {}): ResolvedOptio
   return resolved
 }
 
+/**
+ * Whether `option` takes part in a breaker of `strategy` (`errorThreshold` does not in a `'rate'`
+ * breaker). Lets a layer of defaults drop what does not apply once a breaker picks another
+ * strategy. Unknown options answer `false`.
+ */
+export function usedByStrategy(option: string, strategy: Strategy): boolean {
+  const entry = (SCHEMA as Readonly<Record<string, { only?: readonly Strategy[] }>>)[option]
+  return entry !== undefined && (entry.only === undefined || entry.only.includes(strategy))
+}
+
 /** The name of a breaker made from `input`: its `name`, or a random UUID. */
 export function breakerName(input: CircuitBreakerOptions): string {
   return input.name ?? globalThis.crypto.randomUUID()

@@ -1,4 +1,9 @@
-import { type BreakerDefaults, resolveOptions } from '@tripswitch/core'
+import {
+  type BreakerDefaults,
+  resolveOptions,
+  type Strategy,
+  usedByStrategy,
+} from '@tripswitch/core'
 import { asWritten, expect, is, isOptionsObject, optional } from './check.ts'
 import { type CircuitBreakerRouteOptions, COMPAT_DEFAULTS } from './options.ts'
 
@@ -61,6 +66,19 @@ export function layerOf(input: unknown, prefix: string): Layer {
   return { core, written, name, hooks }
 }
 
+// A route that picks its own strategy keeps only the plugin options that strategy uses: a
+// plugin-wide `threshold` (the usual @fastify/circuit-breaker set-up) means nothing to a 'rate'
+// route and must not make it invalid. Without a route strategy, every plugin option stays and a
+// misfit is still an error.
+function inherited(plugin: Layer, route: Layer): Record<string, unknown> {
+  const strategy = route.core.strategy as Strategy | undefined
+  if (strategy === undefined) return { ...plugin.core }
+  const kept: Record<string, unknown> = {}
+  for (const [option, value] of Object.entries(plugin.core))
+    if (usedByStrategy(option, strategy)) kept[option] = value
+  return kept
+}
+
 function alias(
   core: Record<string, unknown>,
   written: Record<string, string>,
@@ -83,7 +101,7 @@ function alias(
  * @throws {InvalidOptionsError}
  */
 export function settingsOf(plugin: Layer, route: Layer, prefix: string): CircuitSettings {
-  const core: Record<string, unknown> = { ...plugin.core, ...route.core }
+  const core: Record<string, unknown> = { ...inherited(plugin, route), ...route.core }
   core.timeout ??= COMPAT_DEFAULTS.timeout
   core.recoveryTimeout ??= COMPAT_DEFAULTS.resetTimeout
   const written: Record<string, string> = {}

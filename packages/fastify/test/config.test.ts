@@ -24,6 +24,24 @@ describe('config form', () => {
     expect(await hit(app, '/?status=500', 1)).toEqual([503])
   })
 
+  it('drops plugin options that a route strategy does not use', async () => {
+    const { app } = await appWith({ threshold: 1 })
+    const circuit = { strategy: 'rate', failureRateThreshold: 0.5, minimumCalls: 4 } as const
+    app.get('/', { config: { circuitBreaker: circuit } }, statusHandler)
+    app.get('/plain', { config: { circuitBreaker: {} } }, statusHandler)
+    expect(await hit(app, '/?status=500', 2)).toEqual([500, 500])
+    expect(await hit(app, '/?status=500', 2)).toEqual([500, 503])
+    // threshold 1 still guards the plain route: its first failure trips it (answered 'Circuit open').
+    expect(await hit(app, '/plain?status=500', 1)).toEqual([503])
+  })
+
+  it('still rejects plugin options that contradict the plugin strategy', async () => {
+    const app = Fastify()
+    await expect(
+      app.register(circuitBreaker, { strategy: 'rate', threshold: 3 }).ready(),
+    ).rejects.toThrow(expect.objectContaining({ option: 'threshold' }))
+  })
+
   it('route options override the plugin defaults', async () => {
     const { app } = await appWith({ threshold: 5, onCircuitOpen: () => 'plugin' })
     app.get(
