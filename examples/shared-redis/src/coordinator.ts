@@ -6,7 +6,7 @@ import { watchRedis } from './redis-channel.ts'
 import { type PrivateRedis, startPrivateRedis } from './redis-server.ts'
 import { type Report, summarize } from './report.ts'
 import { everyWorker, Timeline, type TimelineEntry } from './timeline.ts'
-import { startFlakyUpstream } from './upstream.ts'
+import { type FlakyUpstream, startFlakyUpstream } from './upstream.ts'
 
 /** A finished run: its history and what it showed. */
 export interface ScenarioResult {
@@ -45,29 +45,53 @@ async function runAgainst(
   config: ScenarioConfig,
   progress: (line: string) => void,
 ): Promise<ScenarioResult> {
-  const { workers } = config
   const timeline = new Timeline()
-  const step = (text: string) => {
-    timeline.note(text)
-    progress(text)
-  }
   // A prefix of its own per run: runs sharing a Redis never see each other's breaker.
   const prefix = `example-shared-redis:${Date.now().toString(36)}${randomBytes(3).toString('hex')}:`
-  const upstream = await startFlakyUpstream(config.coldStartMs)
+  // First, so an unreachable Redis ends the run before anything else is started.
   const watch = await watchRedis(redisUrl, prefix, (entry) => timeline.add(entry))
-  const settings = Array.from(
-    { length: workers },
-    (_, i): WorkerSettings => ({
-      worker: i + 1,
-      redisUrl,
-      prefix,
-      breakerName: 'upstream',
-      upstreamUrl: upstream.url,
-      recoveryMs: config.recoveryMs,
-      callIntervalMs: config.callIntervalMs,
-    }),
+  try {
+    const upstream = await startFlakyUpstream(config.coldStartMs)
+    try {
+      const settings = Array.from(
+        { length: config.workers },
+        (_, i): WorkerSettings => ({
+          worker: i + 1,
+          redisUrl,
+          prefix,
+          breakerName: 'upstream',
+          upstreamUrl: upstream.url,
+          recoveryMs: config.recoveryMs,
+          callIntervalMs: config.callIntervalMs,
+        }),
+      )
+      await driveFleet(timeline, upstream, settings, config, (text) => {
+        timeline.note(text)
+        progress(text)
+      })
+    } finally {
+      await upstream.kill()
+    }
+    const { entries, startedAt } = timeline
+    const report = summarize(entries, startedAt, config.workers, upstream.hits)
+    return { startedAt, entries, report }
+  } finally {
+    await watch.close()
+  }
+}
+
+/** Forks the workers and takes them through the scenario's steps; stops them in any case. */
+async function driveFleet(
+  timeline: Timeline,
+  upstream: FlakyUpstream,
+  settings: readonly WorkerSettings[],
+  config: ScenarioConfig,
+  step: (text: string) => void,
+): Promise<void> {
+  const { workers } = config
+  step(
+    `upstream on ${upstream.url}; forking ${workers} workers (Redis prefix ${settings[0]!.prefix})`,
   )
-  step(`upstream on ${upstream.url}; forking ${workers} workers (Redis prefix ${prefix})`)
   const fleet = forkWorkers(
     settings,
     (message) => timeline.add(message),
@@ -104,12 +128,7 @@ async function runAgainst(
     step('stopping the workers')
   } finally {
     await fleet.stop()
-    await upstream.kill()
-    await watch.close()
   }
-  const entries = timeline.entries
-  const report = summarize(entries, timeline.startedAt, workers, upstream.hits)
-  return { startedAt: timeline.startedAt, entries, report }
 }
 
 const isSuccess = (e: TimelineEntry) => e.type === 'call' && e.outcome === 'success'

@@ -2,6 +2,7 @@
 import { ConfigError, readConfig } from './config.ts'
 import { runScenario } from './coordinator.ts'
 import { formatReport, formatTimeline } from './print.ts'
+import { RedisUnreachableError } from './redis-channel.ts'
 import { RedisNotInstalledError } from './redis-server.ts'
 import { problemsWith } from './report.ts'
 
@@ -33,7 +34,8 @@ main().then(
     process.exitCode = code
   },
   (error: unknown) => {
-    if (error instanceof ConfigError) console.error(`shared-redis: ${error.message}`)
+    if (error instanceof ConfigError || error instanceof RedisUnreachableError)
+      console.error(`shared-redis: ${error.message}`)
     else if (error instanceof RedisNotInstalledError)
       console.error(
         'shared-redis: redis-server is not installed (not found on PATH).\n' +

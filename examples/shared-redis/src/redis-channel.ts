@@ -3,6 +3,11 @@ import { Redis } from 'ioredis'
 import { wallTime } from './messages.ts'
 import type { TimelineEntry } from './timeline.ts'
 
+/** Redis did not accept a connection; main prints the message and exits 1. */
+export class RedisUnreachableError extends Error {
+  override readonly name = 'RedisUnreachableError'
+}
+
 /** The coordinator's own view of Redis: the store's transition channel, and cleanup. */
 export interface RedisWatch {
   /** Deletes this run's keys and closes both connections. */
@@ -19,8 +24,26 @@ export async function watchRedis(
   prefix: string,
   onPublished: (entry: TimelineEntry) => void,
 ): Promise<RedisWatch> {
-  const subscriber = new Redis(url, { maxRetriesPerRequest: 0 })
-  const commands = new Redis(url, { maxRetriesPerRequest: 0 })
+  // No reconnecting: these connections exist for one short run, and a Redis that is not there
+  // at the start should end the run with a message, not retry forever.
+  const options = { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null }
+  const subscriber = new Redis(url, options)
+  const commands = new Redis(url, options)
+  // ioredis reports the cause (ECONNREFUSED...) as an 'error' event; connect() then only
+  // says the connection closed. Keep the cause for the message.
+  let cause: unknown
+  for (const client of [subscriber, commands])
+    client.on('error', (error: unknown) => {
+      cause = error
+    })
+  try {
+    await Promise.all([subscriber.connect(), commands.connect()])
+  } catch (error) {
+    subscriber.disconnect()
+    commands.disconnect()
+    const reason = cause instanceof Error ? cause.message : String(error)
+    throw new RedisUnreachableError(`cannot reach Redis at ${url} (${reason})`)
+  }
   subscriber.on('message', (_channel: string, message: string) => {
     const [, state, generation] = message.split('|')
     if (isCircuitState(state))

@@ -72,6 +72,13 @@ describe('npm run shared-redis', () => {
     15_000,
   )
 
+  it('names the Redis it cannot reach and exits 1 instead of retrying forever', async () => {
+    // Port 1 on loopback: nothing listens there, the connection is refused at once.
+    const run = await runMain({ REDIS_URL: 'redis://127.0.0.1:1' })
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain('shared-redis: cannot reach Redis at redis://127.0.0.1:1 (')
+  }, 15_000)
+
   it('says how to get Redis when redis-server is missing and REDIS_URL is unset', async () => {
     const run = await runMain({ REDIS_URL: undefined, PATH: '/nonexistent' })
     expect(run.code).toBe(1)
