@@ -14,6 +14,19 @@ export function classifyError(error: unknown, options: ResolvedOptions): Outcome
   return 'failure'
 }
 
+/**
+ * For adapters that classify by HTTP status: a `'failure'` that carries a thrown `error` passes
+ * the breaker's error filters (`ignoreErrors`, `recordErrors`, `isFailure`) as in `execute()`, so
+ * those options act on a handler's errors too. Any other outcome is returned unchanged.
+ */
+export function filterThrownError(
+  outcome: Outcome,
+  error: unknown,
+  options: ResolvedOptions,
+): Outcome {
+  return outcome === 'failure' && error !== undefined ? classifyError(error, options) : outcome
+}
+
 /** How long to stay open after the `openings`-th opening in a row, in ms (backoff and jitter). */
 export function openDuration(
   options: ResolvedOptions,

@@ -1,4 +1,5 @@
 export { CircuitBreaker, type Guarded } from './circuit-breaker.ts'
+export { classifyError, filterThrownError } from './classify.ts'
 export { type Clock, schedule, systemClock } from './clock.ts'
 export { DEFAULTS, MAX_DURATION_MS, MAX_WINDOW_SIZE } from './defaults.ts'
 export {

@@ -1,6 +1,7 @@
 import {
   type CircuitBreaker,
   CircuitTimeoutError,
+  filterThrownError,
   inboundOutcome,
   isCircuitOpenError,
   type Permit,
@@ -18,6 +19,8 @@ import type { ParsedOptions } from './parse-options.ts'
  */
 export class Exchange {
   private permit: Permit | undefined
+  // Whose error filters apply: res.locals.circuitBreaker names the last guard a request passed.
+  private breaker: CircuitBreaker | undefined
   private ended = false
   private cancelTimer: (() => void) | undefined
 
@@ -60,6 +63,7 @@ export class Exchange {
       return
     }
     this.permit = permit
+    this.breaker = breaker
     this.startTimer(breaker, permit)
     proceed()
   }
@@ -86,8 +90,8 @@ export class Exchange {
   private finished(): void {
     this.ended = true
     this.cancelTimer?.()
-    const permit = this.permit
-    if (permit === undefined) return
+    const { permit, breaker } = this
+    if (permit === undefined || breaker === undefined) return
     this.permit = undefined
     const error = capturedError(this.req)
     const context = {
@@ -105,7 +109,7 @@ export class Exchange {
       permit.failure(thrown)
       return
     }
-    permit.settle(outcome, error)
+    permit.settle(filterThrownError(outcome, error, breaker.settings), error)
   }
 
   private closed(): void {

@@ -77,6 +77,31 @@ describe('circuitBreaker on a route', () => {
     expect(await statuses(served, '/next-500', 3)).toEqual([500, 500, 503])
   })
 
+  it('passes a captured error through ignoreErrors, recordErrors and isFailure', async () => {
+    class Upstream404 extends Error {}
+    const { registry } = fakeRegistry()
+    const app = express()
+    const throwing = (error: Error) => (_req: Request, _res: Response, next: NextFunction) =>
+      next(error)
+    const guard = (options: Parameters<typeof circuitBreaker>[0]) =>
+      circuitBreaker({ registry, errorThreshold: 1, ...options })
+    app.get('/ignored', guard({ ignoreErrors: [Upstream404] }), throwing(new Upstream404('gone')))
+    app.get('/unrecorded', guard({ recordErrors: [RangeError] }), throwing(new TypeError('x')))
+    app.get('/not-failure', guard({ isFailure: () => false }), throwing(new Error('x')))
+    app.get('/counted', guard({ ignoreErrors: [Upstream404] }), throwing(new Error('x')))
+    app.use(captureErrors())
+    app.use((_error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+      res.status(500).json({ error: 'internal' })
+    })
+    const served = await serve(app)
+
+    for (const path of ['/ignored', '/unrecorded', '/not-failure']) {
+      expect(await statuses(served, path, 3)).toEqual([500, 500, 500])
+      expect(registry.get(`GET ${path}`).snapshot()).toMatchObject({ failures: 0, successes: 0 })
+    }
+    expect(await statuses(served, '/counted', 2)).toEqual([500, 503])
+  })
+
   it('hands the next(err) error to detectError when captureErrors() is installed', async () => {
     const { registry } = fakeRegistry()
     const seen: Array<{ statusCode: number | undefined; error: unknown; path: string }> = []

@@ -1,6 +1,7 @@
 import type { CallHandler, ExecutionContext } from '@nestjs/common'
 import {
   type CircuitBreaker,
+  filterThrownError,
   inboundOutcome,
   isCircuitOpenError,
   type Outcome,
@@ -31,7 +32,7 @@ export function guardedCall(
     const settle = (error: unknown, failed: boolean) => {
       const admitted = permit
       permit = undefined
-      if (admitted !== undefined) settlePermit(admitted, route, context, error, failed)
+      if (admitted !== undefined) settlePermit(admitted, breaker, route, context, error, failed)
     }
     breaker.acquire().then(
       (admitted) => {
@@ -65,6 +66,7 @@ export function guardedCall(
 
 function settlePermit(
   permit: Permit,
+  breaker: CircuitBreaker,
   route: CircuitBreakerRoute,
   context: ExecutionContext,
   error: unknown,
@@ -88,7 +90,7 @@ function settlePermit(
     permit.failure(thrown)
     return
   }
-  permit.settle(outcome, error)
+  permit.settle(filterThrownError(outcome, error, breaker.settings), error)
 }
 
 /** Answers a refusal: the fallback's answer, or `CircuitOpenException` with its headers. */
