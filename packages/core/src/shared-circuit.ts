@@ -174,7 +174,9 @@ export abstract class SharedCircuit {
     if (from === next.state || this.emitter === null) return
     const name = this.name
     this.emitter.emit('stateChange', { name, from, to: next.state })
-    if (next.state === 'open') this.emitter.emit('open', { name, retryAfterMs: this.retryAfterMs })
+    // From the state's own times, not a second clock read that may already be a tick later.
+    if (next.state === 'open')
+      this.emitter.emit('open', { name, retryAfterMs: next.openUntil - next.openedAt })
     else if (next.state === 'closed') this.emitter.emit('close', { name })
     else if (next.state === 'half_open') this.emitter.emit('halfOpen', { name })
   }

@@ -1562,3 +1562,16 @@ describe('a classifier that throws', () => {
     await expect(breaker.acquire()).resolves.toMatchObject({ probe: true })
   })
 })
+
+describe('open event', () => {
+  it('reports the full open duration even when the clock ticks between reads', async () => {
+    let now = 0
+    // Every read is 1 ms later, like a busy system clock.
+    const clock = { now: () => now++ }
+    const breaker = new CircuitBreaker({ clock, errorThreshold: 1, recoveryTimeout: 15_000 })
+    const opened: number[] = []
+    breaker.on('open', ({ retryAfterMs }) => opened.push(retryAfterMs))
+    await breaker.execute(boom).catch(() => undefined)
+    expect(opened).toEqual([15_000])
+  })
+})
