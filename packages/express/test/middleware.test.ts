@@ -1,4 +1,4 @@
-import { retryAfterSeconds } from '@tripswitch/core'
+import { type BreakerDefaults, retryAfterSeconds } from '@tripswitch/core'
 import express, { type NextFunction, type Request, type Response } from 'express'
 import { describe, expect, it } from 'vitest'
 import { captureErrors, circuitBreaker } from '../src/index.ts'
@@ -83,7 +83,7 @@ describe('circuitBreaker on a route', () => {
     const app = express()
     const throwing = (error: Error) => (_req: Request, _res: Response, next: NextFunction) =>
       next(error)
-    const guard = (options: Parameters<typeof circuitBreaker>[0]) =>
+    const guard = (options: Pick<BreakerDefaults, 'ignoreErrors' | 'recordErrors' | 'isFailure'>) =>
       circuitBreaker({ registry, errorThreshold: 1, ...options })
     app.get('/ignored', guard({ ignoreErrors: [Upstream404] }), throwing(new Upstream404('gone')))
     app.get('/unrecorded', guard({ recordErrors: [RangeError] }), throwing(new TypeError('x')))
