@@ -1,4 +1,10 @@
-import type { CircuitBreaker, Clock, Outcome, Permit } from '@tripswitch/core'
+import {
+  type CircuitBreaker,
+  CircuitTimeoutError,
+  type Clock,
+  type Outcome,
+  type Permit,
+} from '@tripswitch/core'
 import type { Circuit } from './circuit.ts'
 
 /**
@@ -8,7 +14,7 @@ import type { Circuit } from './circuit.ts'
 export class Flight {
   /** The next flight of the same request (a route may sit behind several circuits). */
   next: Flight | undefined = undefined
-  /** The error the route raised, if any (for `detectError`). */
+  /** The error the route raised, if any (for `detectError` and the `failure` event). */
   error: unknown = undefined
   /** Clock time the request was admitted, in ms. */
   readonly startedAt: number
@@ -45,12 +51,27 @@ export class Flight {
     ;(this.timer as { unref?: () => void }).unref?.()
   }
 
-  /** Settles the permit with `outcome` and stops the timer; later calls do nothing. */
-  settle(outcome: Outcome): void {
+  /**
+   * Settles the permit with `outcome` and stops the timer; later calls do nothing. `error` is
+   * what the breaker's `failure` event reports; it is dropped unless the outcome is a failure.
+   */
+  settle(outcome: Outcome, error?: unknown): void {
     if (this.settled) return
     this.settled = true
     this.disarm()
-    this.permit.settle(outcome)
+    this.permit.settle(outcome, outcome === 'failure' ? error : undefined)
+  }
+
+  /**
+   * Fails the flight as too slow. The `CircuitTimeoutError` makes the breaker emit `timeout`
+   * (with this circuit's `timeout` as `timeoutMs`) before `failure`, as `execute()` does.
+   */
+  timeOut(): void {
+    if (this.settled) return
+    this.settle(
+      'failure',
+      new CircuitTimeoutError(this.breaker.name, this.circuit.settings.timeout),
+    )
   }
 
   private disarm(): void {

@@ -20,14 +20,15 @@ interface Verdict {
   readonly flight: Flight
 }
 
-/** Settles every flight of `request`: `failing` fails, the others are ignored. */
+/** Settles every flight of `request`: `timedOut` fails as too slow, the others are ignored. */
 export function settleAll(
   context: PluginContext,
   request: FastifyRequest,
-  failing: Flight | undefined,
+  timedOut: Flight | undefined,
 ): void {
   for (let f = context.flights.get(request); f !== undefined; f = f.next)
-    f.settle(f === failing ? 'failure' : 'ignore')
+    if (f === timedOut) f.timeOut()
+    else f.settle('ignore')
   context.flights.delete(request)
 }
 
@@ -68,7 +69,7 @@ function verdictOf(
   }
   // The timer may not have run: a handler that blocked the event loop answers late in one go.
   if (flight.timedOut) {
-    flight.settle('failure')
+    flight.timeOut()
     return { kind: 'timeout', flight }
   }
   const { detectError } = flight.circuit.settings.hooks
@@ -80,7 +81,9 @@ function verdictOf(
     detectError,
   )
   const probe = flight.permit.probe
-  flight.settle(outcome)
+  // The breaker's `failure` event reports the route's error when it raised one; a plain 5xx
+  // reply has no error to report (and its body is never passed on).
+  flight.settle(outcome, flight.error)
   // A failed probe reopens the circuit but keeps its own answer, as @fastify/circuit-breaker does.
   if (outcome !== 'failure' || probe || flight.breaker.state !== 'open') return undefined
   return { kind: 'open', flight }
@@ -126,7 +129,7 @@ export function onSendHook(context: PluginContext): onSendHookHandler {
   }
 }
 
-/** The onError hook: keeps the route's error for `detectError`. */
+/** The onError hook: keeps the route's error for `detectError` and the `failure` event. */
 export function onErrorHook(context: PluginContext): onErrorHookHandler {
   return function onError(request, _reply, error, done) {
     for (let f = context.flights.get(request); f !== undefined; f = f.next) f.error ??= error

@@ -39,9 +39,10 @@ export interface CircuitSettings {
 /** A layer that sets nothing. */
 export const EMPTY_LAYER: Layer = { core: {}, written: {}, name: undefined, hooks: {} }
 
-// Core options that act on a call's result or thrown error. An HTTP circuit settles its permits
-// from the reply and never passes either to the breaker, so they would silently do nothing
-// (core's result-based `detectError` is replaced here by the HTTP one).
+// Core options that act on a call's result or thrown error. An HTTP circuit classifies its
+// permits from the reply (the route's error reaches the breaker only for its `failure` event),
+// so they would silently do nothing (core's result-based `detectError` is replaced here by the
+// HTTP one).
 const UNSUPPORTED = ['isFailure', 'ignoreErrors', 'recordErrors', 'fallback']
 
 /** Splits circuit options into core options and this plugin's own; checks only the latter. */
