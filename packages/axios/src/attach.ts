@@ -1,6 +1,5 @@
 import { type CircuitBreaker, isCircuitOpenError } from '@tripswitch/core'
 import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
-import { heldRefusal } from './hold.ts'
 import type { AttachOptions, AxiosOutcomeOptions } from './options.ts'
 import { type ParsedOptions, parseOptions, parseRequestOptions } from './parse-options.ts'
 import { carry, responseOf, settle } from './settle.ts'
@@ -56,8 +55,6 @@ function admit(
     breaker = parsed.registry.get(request.key ?? parsed.key(config), request.breakerOptions)
     outcome = request.outcome
   }
-  const held = heldRefusal(breaker)
-  if (held !== undefined) throw withConfig(held, config)
   return breaker.acquire().then(
     (permit) => {
       carry(config, { permit, breaker, outcome })

@@ -1,6 +1,12 @@
-import { type CircuitBreaker, type Outcome, outboundOutcome, type Permit } from '@tripswitch/core'
+import {
+  type CircuitBreaker,
+  type FailureDetails,
+  type Outcome,
+  outboundOutcome,
+  type Permit,
+  parseRetryAfter,
+} from '@tripswitch/core'
 import { type AxiosResponse, type InternalAxiosRequestConfig, isAxiosError, isCancel } from 'axios'
-import { holdForRetryAfter } from './hold.ts'
 import type { AxiosOutcomeOptions } from './options.ts'
 
 /** What the request interceptor leaves on the config for the response interceptor. */
@@ -57,9 +63,26 @@ export function settle(config: unknown, response: AxiosResponse | undefined, err
     permit.failure(thrown)
     throw thrown
   }
-  permit.settle(outcome, error)
-  if (outcome === 'failure' && response !== undefined && options.honorRetryAfter !== false)
-    holdForRetryAfter(breaker, response)
+  const details =
+    outcome === 'failure' && options.honorRetryAfter !== false
+      ? retryAfterOf(response, breaker)
+      : undefined
+  permit.settle(outcome, error, details)
+}
+
+/**
+ * A 429 or 503 answer's `Retry-After` (seconds or an HTTP date), for core: if this failure opens
+ * the circuit, it stays open at least that long, in every process sharing the breaker's store.
+ */
+function retryAfterOf(
+  response: AxiosResponse | undefined,
+  breaker: CircuitBreaker,
+): FailureDetails | undefined {
+  if (response === undefined || (response.status !== 429 && response.status !== 503)) return
+  const header: unknown = response.headers['retry-after']
+  if (typeof header !== 'string') return
+  const retryAfterMs = parseRetryAfter(header, breaker.settings.clock.now())
+  return retryAfterMs === undefined ? undefined : { retryAfterMs }
 }
 
 function classify(

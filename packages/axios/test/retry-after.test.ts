@@ -1,3 +1,5 @@
+import { CircuitBreakerRegistry, MemoryStore } from '@tripswitch/core'
+import axios from 'axios'
 import { describe, expect, it } from 'vitest'
 import { attachCircuitBreaker } from '../src/index.ts'
 import { rejection, send, setup, upstream } from './helpers.ts'
@@ -76,5 +78,50 @@ describe('honorRetryAfter', () => {
     await send(http, `${up.base}/status/503?retry-after=600`, 1)
     registry.get(up.base).reset()
     expect(await send(http, `${up.base}/ok`, 1)).toEqual(['200'])
+  })
+
+  it('is the breaker state itself: snapshot, health and reject events show it', async () => {
+    const up = await upstream()
+    const { registry, http } = setup()
+    attachCircuitBreaker(http, { registry, ...OPTIONS })
+    await send(http, `${up.base}/status/429?retry-after=90`, 1)
+    expect(registry.health()).toMatchObject({ status: 'degraded', open: [up.base] })
+    const breaker = registry.get(up.base)
+    const rejected: number[] = []
+    breaker.on('reject', ({ error }) =>
+      rejected.push((error as { retryAfterMs: number }).retryAfterMs),
+    )
+    expect(breaker.snapshot()).toMatchObject({ state: 'open', retryAfterMs: 90_000 })
+    expect(await send(http, `${up.base}/ok`, 1)).toEqual(['ERR_CIRCUIT_OPEN'])
+    expect(rejected).toEqual([90_000])
+  })
+
+  it('reaches another process sharing the store (a second registry on the same store)', async () => {
+    const up = await upstream()
+    const { clock, registry, http } = setup()
+    const store = new MemoryStore({ clock })
+    const here = new CircuitBreakerRegistry({ store, clock })
+    const there = new CircuitBreakerRegistry({ store, clock })
+    const elsewhere = axios.create()
+    attachCircuitBreaker(http, { registry: here, ...OPTIONS })
+    attachCircuitBreaker(elsewhere, { registry: there, ...OPTIONS })
+    expect(registry.size).toBe(0)
+    expect(await send(elsewhere, `${up.base}/ok`, 1)).toEqual(['200'])
+    await send(http, `${up.base}/status/503?retry-after=120`, 1)
+    expect(await rejection(elsewhere.get(`${up.base}/ok`))).toMatchObject({
+      code: 'ERR_CIRCUIT_OPEN',
+      retryAfterMs: 120_000,
+    })
+    expect(up.count).toBe(2)
+  })
+
+  it('remembers a Retry-After from before the trip while it lasts', async () => {
+    const up = await upstream()
+    const { registry, http, clock } = setup()
+    attachCircuitBreaker(http, { registry, errorThreshold: 2, recoveryTimeout: 1_000 })
+    await send(http, `${up.base}/status/429?retry-after=60`, 1)
+    clock.advance(20_000)
+    await send(http, `${up.base}/status/500`, 1)
+    expect(registry.get(up.base).retryAfterMs).toBe(40_000)
   })
 })

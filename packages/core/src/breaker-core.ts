@@ -86,12 +86,18 @@ export abstract class BreakerCore extends SharedCircuit {
   }
 
   /** Called by a {@link CallPermit} when settled. */
-  protected settle(permit: CallPermit, outcome: Outcome, error: unknown): void {
+  protected settle(
+    permit: CallPermit,
+    outcome: Outcome,
+    error: unknown,
+    retryAfterMs: number,
+  ): void {
     this.inFlight--
     const measured = !Number.isNaN(permit.startedAt)
     const durationMs = measured ? this.options.clock.now() - permit.startedAt : 0
     this.emitOutcome(outcome, error, durationMs)
     if (permit.uncounted) return
+    if (retryAfterMs > 0 && outcome === 'failure') this.holdFor(retryAfterMs)
     if (permit.token !== undefined) this.settleProbe(permit, outcome)
     else
       this.count(

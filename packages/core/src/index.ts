@@ -40,7 +40,7 @@ export type {
   ResolvedOptions,
   Strategy,
 } from './options.ts'
-export type { Outcome, Permit } from './permit.ts'
+export type { FailureDetails, Outcome, Permit } from './permit.ts'
 export {
   type BreakerDefaults,
   CircuitBreakerRegistry,

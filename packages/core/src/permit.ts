@@ -1,4 +1,5 @@
-import { ErrorCode, TripswitchError } from './errors.ts'
+import { MAX_DURATION_MS } from './defaults.ts'
+import { ErrorCode, InvalidOptionsError, TripswitchError } from './errors.ts'
 
 /** How a permitted call ended. */
 export type Outcome = 'success' | 'failure' | 'ignore'
@@ -13,17 +14,35 @@ export interface Permit {
   readonly probe: boolean
   /** The call succeeded. */
   success(): void
-  /** The call failed with `error` (omit it for a failed result). */
-  failure(error?: unknown): void
+  /**
+   * The call failed with `error` (omit it for a failed result). `details.retryAfterMs`: the
+   * callee asked not to be called for that long (its `Retry-After`).
+   */
+  failure(error?: unknown, details?: FailureDetails): void
   /** The call neither succeeded nor failed; a probe's slot is freed. */
   ignore(): void
-  /** Settles with a classified `outcome` (adapters classify, then settle); `error` for a failure. */
-  settle(outcome: Outcome, error?: unknown): void
+  /**
+   * Settles with a classified `outcome` (adapters classify, then settle); `error` and `details`
+   * for a failure, as in {@link Permit.failure}.
+   */
+  settle(outcome: Outcome, error?: unknown, details?: FailureDetails): void
+}
+
+/** What the callee said about a failure, beyond the error. */
+export interface FailureDetails {
+  /**
+   * Milliseconds the callee asked not to be called for (an HTTP `Retry-After`). When this
+   * failure, or another before that time has passed, opens the circuit, it stays open at least
+   * until then, in every process sharing the store. Capped at {@link MAX_DURATION_MS}.
+   * A finite number >= 0. @default 0 (no request)
+   */
+  readonly retryAfterMs?: number
 }
 
 /** What a permit reports to when settled. */
 export interface PermitOwner {
-  settle(permit: CallPermit, outcome: Outcome, error: unknown): void
+  /** `retryAfterMs`: the failure's validated `details.retryAfterMs`, 0 when none. */
+  settle(permit: CallPermit, outcome: Outcome, error: unknown, retryAfterMs: number): void
 }
 
 /** The permit implementation: the breaker's bookkeeping for one admitted call. */
@@ -50,8 +69,8 @@ export class CallPermit implements Permit {
     this.settle('success', undefined)
   }
 
-  failure(error?: unknown): void {
-    this.settle('failure', error)
+  failure(error?: unknown, details?: FailureDetails): void {
+    this.settle('failure', error, details)
   }
 
   ignore(): void {
@@ -63,11 +82,21 @@ export class CallPermit implements Permit {
     return this.settled
   }
 
-  settle(outcome: Outcome, error?: unknown): void {
+  settle(outcome: Outcome, error?: unknown, details?: FailureDetails): void {
     if (this.settled) {
       throw new TripswitchError(ErrorCode.PermitSettled, 'This permit was already settled')
     }
+    // Checked before the permit counts as settled, so a bad call can be made again correctly.
+    const retryAfterMs = details === undefined ? 0 : retryAfterOf(details)
     this.settled = true
-    this.owner.settle(this, outcome, error)
+    this.owner.settle(this, outcome, error, retryAfterMs)
   }
+}
+
+function retryAfterOf(details: FailureDetails): number {
+  const value: unknown = details.retryAfterMs
+  if (value === undefined) return 0
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+    throw new InvalidOptionsError('retryAfterMs', 'a finite number >= 0', value)
+  return Math.min(value, MAX_DURATION_MS)
 }

@@ -39,6 +39,8 @@ export abstract class SharedCircuit {
   /** Outcomes not yet flushed, for a store that aggregates them; null otherwise. */
   protected pending: PendingOutcomes | null = null
   protected tracking: OutcomeTracking | null = null
+  /** Clock time before which a failed callee asked not to be called (Retry-After); 0: none. */
+  protected holdUntil = 0
 
   protected constructor(name: string, options: ResolvedOptions) {
     this.name = name
@@ -122,8 +124,18 @@ export abstract class SharedCircuit {
   }
 
   protected trip(): void {
-    const openForMs = openDuration(this.options, openingsOf(this.current) + 1, Math.random)
-    this.move({ type: 'trip', now: this.options.clock.now(), openForMs }, openForMs, false)
+    const now = this.options.clock.now()
+    let openForMs = openDuration(this.options, openingsOf(this.current) + 1, Math.random)
+    // The callee's own Retry-After outranks a shorter recovery timeout; the store shares it.
+    if (this.holdUntil > now) openForMs = Math.max(openForMs, Math.ceil(this.holdUntil - now))
+    this.holdUntil = 0
+    this.move({ type: 'trip', now, openForMs }, openForMs, false)
+  }
+
+  /** Remembers that the callee asked not to be called for `retryAfterMs` (the longest wins). */
+  protected holdFor(retryAfterMs: number): void {
+    const until = this.options.clock.now() + retryAfterMs
+    if (until > this.holdUntil) this.holdUntil = until
   }
 
   /** Applies `event` locally at once, then proposes it to the store (compare-and-set). */

@@ -1575,3 +1575,85 @@ describe('open event', () => {
     expect(opened).toEqual([15_000])
   })
 })
+
+describe('failure details: retryAfterMs (the callee asked not to be called)', () => {
+  const failWith = async (breaker: CircuitBreaker, retryAfterMs: number) =>
+    (await breaker.acquire()).failure(new Error('429'), { retryAfterMs })
+
+  it('keeps a circuit it opens open at least that long', async () => {
+    const { breaker, clock } = make({ errorThreshold: 1, recoveryTimeout: 1_000 })
+    await failWith(breaker, 60_000)
+    expect(breaker.state).toBe('open')
+    expect(breaker.retryAfterMs).toBe(60_000)
+    clock.advance(59_999)
+    await expect(breaker.acquire()).rejects.toMatchObject({ retryAfterMs: 1 })
+    clock.advance(1)
+    expect((await breaker.acquire()).probe).toBe(true)
+  })
+
+  it('never shortens the recovery timeout', async () => {
+    const { breaker } = make({ errorThreshold: 1, recoveryTimeout: 10_000 })
+    await failWith(breaker, 2_000)
+    expect(breaker.retryAfterMs).toBe(10_000)
+  })
+
+  it('applies to a later trip while it lasts, and not once it has passed', async () => {
+    const { breaker, clock } = make({ errorThreshold: 2, recoveryTimeout: 1_000 })
+    await failWith(breaker, 30_000)
+    clock.advance(10_000)
+    ;(await breaker.acquire()).failure(new Error('500'))
+    expect(breaker.retryAfterMs).toBe(20_000)
+
+    const late = make({ errorThreshold: 2, recoveryTimeout: 1_000 })
+    await failWith(late.breaker, 30_000)
+    late.clock.advance(30_000)
+    ;(await late.breaker.acquire()).failure(new Error('500'))
+    expect(late.breaker.retryAfterMs).toBe(1_000)
+  })
+
+  it('reopens a failed probe for that long', async () => {
+    const { breaker, clock } = make({ errorThreshold: 1, recoveryTimeout: 1_000 })
+    await failWith(breaker, 0)
+    clock.advance(1_000)
+    const probe = await breaker.acquire()
+    expect(probe.probe).toBe(true)
+    probe.failure(new Error('503'), { retryAfterMs: 45_000 })
+    expect(breaker.state).toBe('open')
+    expect(breaker.retryAfterMs).toBe(45_000)
+  })
+
+  it('reaches every breaker sharing the store, and the open event', async () => {
+    const clock = new FakeClock(0)
+    const store = new MemoryStore({ clock })
+    const options = { name: 'partner', clock, store, errorThreshold: 1, recoveryTimeout: 1_000 }
+    const a = new CircuitBreaker(options)
+    const b = new CircuitBreaker(options)
+    const opened: number[] = []
+    a.on('open', ({ retryAfterMs }) => opened.push(retryAfterMs))
+    await failWith(a, 120_000)
+    expect(opened).toEqual([120_000])
+    expect(b.state).toBe('open')
+    await expect(b.acquire()).rejects.toMatchObject({ retryAfterMs: 120_000 })
+  })
+
+  it('is not taken from a success or an ignored call', async () => {
+    const { breaker } = make({ errorThreshold: 1, recoveryTimeout: 1_000 })
+    ;(await breaker.acquire()).settle('ignore', undefined, { retryAfterMs: 50_000 })
+    ;(await breaker.acquire()).settle('success', undefined, { retryAfterMs: 50_000 })
+    await failWith(breaker, 0)
+    expect(breaker.retryAfterMs).toBe(1_000)
+  })
+
+  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY, '5'])(
+    'rejects retryAfterMs %s with InvalidOptionsError, leaving the permit to settle',
+    async (value) => {
+      const { breaker } = make({ errorThreshold: 1 })
+      const permit = await breaker.acquire()
+      expect(() => permit.failure(new Error('x'), { retryAfterMs: value as number })).toThrow(
+        expect.objectContaining({ code: 'ERR_CIRCUIT_OPTIONS', option: 'retryAfterMs' }),
+      )
+      permit.failure(new Error('x'))
+      expect(breaker.state).toBe('open')
+    },
+  )
+})

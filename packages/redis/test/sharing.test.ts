@@ -44,6 +44,17 @@ describe('breakers sharing a RedisStore', () => {
     group.close()
   })
 
+  it("shares a failure's retryAfterMs (Retry-After) as the open deadline", async () => {
+    const group = await instances(server, 2, { pollInterval: 60_000 })
+    const options = { name: 'hint', errorThreshold: 1, recoveryTimeout: 1_000 }
+    const [a, b] = group.stores.map((store) => new CircuitBreaker({ ...options, store }))
+    ;(await a!.acquire()).failure(new Error('429'), { retryAfterMs: 120_000 })
+    expect(a!.state).toBe('open')
+    await until(() => b!.state === 'open', 1_000)
+    expect(b!.retryAfterMs).toBeGreaterThan(100_000)
+    group.close()
+  })
+
   it('makes no Redis call per closed call: one flush per sync interval', async () => {
     const group = await instances(server, 1, { syncInterval: 60_000, pollInterval: 60_000 })
     const breaker = new CircuitBreaker({ name: 'hot', store: group.stores[0]! })
