@@ -1,11 +1,7 @@
-import { defineConfig } from 'tsdown'
+import { packageConfig } from '../../tsdown.base.ts'
 
-export default defineConfig({
+// Neutral: core uses no Node-only API (axios users bundle it for browsers).
+export default packageConfig({
   entry: ['src/index.ts', 'src/testing/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  fixedExtension: true,
   platform: 'neutral',
 })

@@ -1,11 +1,3 @@
-import { defineConfig } from 'tsdown'
+import { packageConfig } from '../../tsdown.base.ts'
 
-export default defineConfig({
-  entry: ['src/index.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  fixedExtension: true,
-  platform: 'node',
-})
+export default packageConfig({ entry: ['src/index.ts'] })
