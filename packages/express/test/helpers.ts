@@ -1,8 +1,26 @@
 import type { AddressInfo } from 'node:net'
 import { CircuitBreakerRegistry, type CircuitBreakerRegistryOptions } from '@tripswitch/core'
 import { FakeClock } from '@tripswitch/core/testing'
-import type { Express } from 'express'
+import express, { type Express } from 'express'
 import { afterEach } from 'vitest'
+import { express4 } from './express4-app.ts'
+
+/** The `express` export of one Express major, typed as Express 5's (the API both share). */
+export type ExpressModule = typeof express
+
+/** An Express major the adapter supports: the shared scenarios run once per entry. */
+export interface ExpressVersion {
+  readonly version: string
+  readonly express: ExpressModule
+  /** `Allow` of Express's automatic OPTIONS answer for a GET route (no space before 5). */
+  readonly allowGetHead: string
+}
+
+/** Express 5 (the `express` devDependency) and Express 4 (the `express4` alias). */
+export const expressVersions: readonly ExpressVersion[] = [
+  { version: 'Express 5', express, allowGetHead: 'GET, HEAD' },
+  { version: 'Express 4', express: express4, allowGetHead: 'GET,HEAD' },
+]
 
 /** A running app: `fetch` relative to its base URL. */
 export interface Served {
