@@ -77,7 +77,8 @@ export abstract class BreakerCore extends SharedCircuit {
   }
 
   private onGrant(grant: ProbeGrant, token: string): CallPermit | CircuitOpenError {
-    this.adopt(grant.state)
+    // Denied while still open: the store's deadline is later than ours; the refusal tells it.
+    this.adopt(grant.state, !grant.granted)
     const s = this.current
     if (grant.granted && s.state === 'half_open') return this.grant(s.generation, token, false)
     if (s.state === 'closed' || s.state === 'disabled')

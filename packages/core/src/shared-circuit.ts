@@ -151,7 +151,7 @@ export abstract class SharedCircuit {
         (shared) => this.adopt(shared),
         (error: unknown) => this.storeFailed(error),
       )
-    else this.adopt(answer)
+    else this.adopt(answer, true)
   }
 
   /** Decides over the shared totals a store returned for a flushed batch (same trip rule). */
@@ -170,11 +170,26 @@ export abstract class SharedCircuit {
    * Takes a shared state that is newer than ours (another breaker won, or moved on), or any
    * state the store marks `resync` (it answered from a fallback, or Redis came back).
    */
-  protected adopt(shared: SharedState): void {
+  protected adopt(shared: SharedState, followDeadline = false): void {
     const s = this.current
     if (shared.generation < s.generation && shared.resync !== true) return
-    if (shared.generation === s.generation && shared.state === s.state) return
+    if (shared.generation === s.generation && shared.state === s.state) {
+      if (followDeadline && s.state === 'open') this.followDeadline(s, shared.retryAfterMs)
+      return
+    }
     this.apply(fromShared(shared, this.options.clock.now()))
+  }
+
+  /**
+   * Takes the store's deadline for the current opening: ours came from an earlier clock read.
+   * Only for answers that reflect it exactly: a store answering in the same tick (so a caller
+   * who waited `retryAfterMs` is not then refused by the store), and a denied probe (so the
+   * refusal says how long). A late answer (Redis slow, a fallback after a timeout) would
+   * otherwise stretch the opening by its delay.
+   */
+  private followDeadline(s: Extract<BreakerState, { state: 'open' }>, retryAfterMs: number): void {
+    const openUntil = this.options.clock.now() + retryAfterMs
+    if (openUntil !== s.openUntil) this.current = { ...s, openUntil }
   }
 
   protected apply(next: BreakerState): void {

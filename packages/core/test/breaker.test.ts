@@ -1657,3 +1657,45 @@ describe('failure details: retryAfterMs (the callee asked not to be called)', ()
     },
   )
 })
+
+describe('open deadline and the store', () => {
+  /** A MemoryStore whose transition reads the clock 1 ms after the breaker did. */
+  function lateStore(clock: FakeClock, answer: 'sync' | 'async') {
+    const memory = new MemoryStore({ clock })
+    return new Proxy(memory, {
+      get(target, property, receiver) {
+        const value: unknown = Reflect.get(target, property, receiver)
+        if (typeof value !== 'function') return value
+        if (property !== 'transition') return value.bind(target)
+        return (...args: unknown[]) => {
+          clock.advance(1)
+          const result: unknown = value.apply(target, args)
+          return answer === 'sync' ? result : Promise.resolve(result)
+        }
+      },
+    })
+  }
+
+  async function tripped(answer: 'sync' | 'async') {
+    const clock = new FakeClock(0)
+    const store = lateStore(clock, answer)
+    const breaker = new CircuitBreaker({ clock, store, errorThreshold: 1, recoveryTimeout: 5_000 })
+    await breaker.execute(boom).catch(() => undefined)
+    expect(breaker.state).toBe('open')
+    clock.advance(breaker.retryAfterMs)
+    return { clock, breaker }
+  }
+
+  it('admits the probe once retryAfterMs reached 0 (a store answering at once)', async () => {
+    const { breaker } = await tripped('sync')
+    expect(breaker.retryAfterMs).toBe(0)
+    expect((await breaker.acquire()).probe).toBe(true)
+  })
+
+  it("a probe the store denies is refused with the store's remaining time, not 0", async () => {
+    const { breaker, clock } = await tripped('async')
+    await expect(breaker.acquire()).rejects.toMatchObject({ retryAfterMs: 1 })
+    clock.advance(1)
+    expect((await breaker.acquire()).probe).toBe(true)
+  })
+})
