@@ -13,7 +13,7 @@ import type {
   TransitionRequest,
   WindowSpec,
 } from './store.ts'
-import { objectWith, rejectUnknownKeys, withoutUndefined } from './validate.ts'
+import { clockObject, objectWith, rejectUnknownKeys, withoutUndefined } from './validate.ts'
 import type { WindowTotals } from './window.ts'
 
 interface Bucket {
@@ -43,7 +43,6 @@ export interface MemoryStoreOptions {
 }
 
 const MEMORY_STORE_KEYS: ReadonlySet<string> = new Set(['clock'])
-const clockCheck = objectWith(['now'], 'an object with a now() method')
 
 /**
  * The reference {@link StateStore}: shares state between breakers of the same name in one
@@ -60,7 +59,7 @@ export class MemoryStore implements StateStore {
     objectWith([], 'an options object')(options, 'options')
     const given = withoutUndefined(options)
     rejectUnknownKeys(given, MEMORY_STORE_KEYS)
-    if (given.clock !== undefined) clockCheck(given.clock, 'clock')
+    if (given.clock !== undefined) clockObject(given.clock, 'clock')
     this.clock = given.clock ?? systemClock
   }
 

@@ -11,6 +11,7 @@ import type {
 import { STORE_METHODS } from './store.ts'
 import {
   type Check,
+  clockObject,
   duration,
   errorClasses,
   factor,
@@ -64,7 +65,7 @@ const SCHEMA: { readonly [K in Key]-?: { check: Check; only?: readonly Strategy[
   onOpen: { check: func },
   onClose: { check: func },
   onHalfOpen: { check: func },
-  clock: { check: objectWith(['now'], 'an object with a now() method') },
+  clock: { check: clockObject },
   store: { check: objectWith(STORE_METHODS, `a StateStore (with ${STORE_METHODS.join(', ')})`) },
 }
 

@@ -75,6 +75,9 @@ export function objectWith(methods: readonly string[], description: string): Che
   }, description)
 }
 
+/** An injected clock: an object with a `now()` method. */
+export const clockObject: Check = objectWith(['now'], 'an object with a now() method')
+
 /** Rejects keys of `input` that are not in `known`. */
 export function rejectUnknownKeys(input: object, known: ReadonlySet<string>, prefix = ''): void {
   for (const key of Object.keys(input)) {
