@@ -4,6 +4,7 @@ import {
   filterThrownError,
   inboundOutcome,
   isCircuitOpenError,
+  type Outcome,
   type Permit,
   schedule,
 } from '@tripswitch/core'
@@ -11,6 +12,7 @@ import type { NextFunction, Request, Response } from 'express'
 import { sendOpen, sendTimeout } from './answers.ts'
 import { capturedError } from './capture-errors.ts'
 import type { ParsedOptions } from './parse-options.ts'
+import { checkedKey } from './safe-input.ts'
 
 /**
  * One request under one middleware: acquire a permit, let the handler run, settle the permit
@@ -40,7 +42,8 @@ export class Exchange {
   admit(key: string, proceed: NextFunction): void {
     let breaker: CircuitBreaker
     try {
-      breaker = this.options.registry.get(key, this.options.breakerOptions)
+      // A route key can be too long (a mount path's parameter values are part of it).
+      breaker = this.options.registry.get(checkedKey(key), this.options.breakerOptions)
     } catch (error) {
       proceed(error)
       return
@@ -94,22 +97,29 @@ export class Exchange {
     if (permit === undefined || breaker === undefined) return
     this.permit = undefined
     const error = capturedError(this.req)
+    let outcome: Outcome
+    try {
+      outcome = this.classify(breaker, error)
+    } catch (thrown) {
+      // A throwing detectError or isFailure must neither crash the process from an event
+      // listener nor leak the permit; the thrown error is recorded as the failure, where
+      // `failure` listeners can see it.
+      permit.failure(thrown)
+      return
+    }
+    permit.settle(outcome, error)
+  }
+
+  /** The outcome of the finished exchange; runs the user's detectError and error filters. */
+  private classify(breaker: CircuitBreaker, error: unknown): Outcome {
     const context = {
       statusCode: this.res.statusCode,
       error,
       request: this.req,
       response: this.res,
     }
-    let outcome: ReturnType<typeof inboundOutcome>
-    try {
-      outcome = inboundOutcome(context, this.options.detectError)
-    } catch (thrown) {
-      // A throwing detectError must not crash the process from an event listener; the thrown
-      // error is recorded as the failure, where `failure` listeners can see it.
-      permit.failure(thrown)
-      return
-    }
-    permit.settle(filterThrownError(outcome, error, breaker.settings), error)
+    const outcome = inboundOutcome(context, this.options.detectError)
+    return filterThrownError(outcome, error, breaker.settings)
   }
 
   private closed(): void {

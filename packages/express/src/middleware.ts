@@ -5,6 +5,7 @@ import type { CircuitBreakerMiddlewareOptions } from './options.ts'
 import { type ParsedOptions, parseOptions } from './parse-options.ts'
 import { deferToRoute } from './route-hook.ts'
 import { routeKey } from './route-key.ts'
+import { checkedKey } from './safe-input.ts'
 
 /** The middleware returned by {@link circuitBreaker}. */
 export type CircuitBreakerMiddleware = RequestHandler & {
@@ -61,9 +62,12 @@ export function circuitBreaker(
  * The key known on arrival: the fixed name, the user's key, or the matched route's. `req.route`
  * is set on arrival when the middleware sits on a route. (Under app.use placed after a route
  * that passed the request on with next(), it still names that route: a template all the same.)
+ * @throws {InvalidOptionsError} when `key(req)` gives no usable key: a request is never let
+ *   through unguarded because of it.
  */
 function keyNow(req: Request, parsed: ParsedOptions): string | undefined {
   if (parsed.name !== undefined) return parsed.name
-  if (parsed.key !== undefined) return parsed.key(req)
+  // Typed as a string, but written by users in JavaScript too: check what it really returned.
+  if (parsed.key !== undefined) return checkedKey(parsed.key(req) as unknown)
   return routeKey(req)
 }

@@ -10,6 +10,7 @@ import {
 import type { Request, Response } from 'express'
 import { defaultRegistry } from './default-registry.ts'
 import type { CircuitBreakerMiddlewareOptions, CircuitOpenHandler } from './options.ts'
+import { ownOptions } from './safe-input.ts'
 
 /** The middleware's options, validated and split into adapter and core parts. */
 export interface ParsedOptions {
@@ -36,9 +37,11 @@ export function parseOptions(input: CircuitBreakerMiddlewareOptions = {}): Parse
   if (typeof input !== 'object' || input === null || Array.isArray(input)) {
     throw new InvalidOptionsError('options', 'an options object', input)
   }
-  const { registry, name, store, clock, key, detectError, onCircuitOpen, fallback, ...rest } = input
+  // Own properties only: a value set on Object.prototype is never an option.
+  const given = ownOptions(input) as CircuitBreakerMiddlewareOptions
+  const { registry, name, store, clock, key, detectError, onCircuitOpen, fallback, ...rest } = given
   for (const option of FUNCTION_OPTIONS) {
-    const value = input[option]
+    const value = given[option]
     if (value !== undefined && typeof value !== 'function') {
       throw new InvalidOptionsError(option, 'a function', value)
     }
