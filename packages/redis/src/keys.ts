@@ -4,14 +4,32 @@ import { createHash } from 'node:crypto'
 // readable; anything else is hashed. `~` is outside the set, so a hashed id never equals a raw one.
 const RAW_NAME = /^[A-Za-z0-9._:/-]{1,100}$/
 
+// Never a byte of UTF-8: it marks a hash input as UTF-16 code units, so those inputs never
+// equal the UTF-8 bytes of another name.
+const UTF16_MARK = Buffer.from([0xff])
+// With the u flag a surrogate class matches only surrogates that are not part of a pair.
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u
+
 /**
- * The id of breaker `name` inside keys: the name itself when it is short and plain, otherwise
- * `~` + sha256 in base64url. Braces, spaces, control characters and glob patterns therefore
- * never reach a key, and the hash tag `{id}` keeps one breaker's keys in one cluster slot.
+ * The bytes a name is hashed from, one-to-one with the name. A well-formed name hashes as UTF-8
+ * (as ever, so its key does not move); a name with a lone surrogate, which UTF-8 would turn into
+ * U+FFFD and so merge with other names, hashes as its UTF-16 code units after a 0xFF mark.
+ */
+function hashInput(name: string): Buffer {
+  if (!LONE_SURROGATE.test(name)) return Buffer.from(name, 'utf8')
+  return Buffer.concat([UTF16_MARK, Buffer.from(name, 'utf16le')])
+}
+
+/**
+ * The id of breaker `name` inside keys: the name itself when it is 1 to 100 characters of
+ * `A-Z a-z 0-9 . _ : / -`, otherwise `~` + its SHA-256 in base64url (43 characters). Braces,
+ * spaces, control characters and glob patterns therefore never reach a key, the hash tag `{id}`
+ * keeps one breaker's keys in one cluster slot, and distinct names (lone UTF-16 surrogates
+ * included) get distinct ids.
  */
 export function breakerId(name: string): string {
   if (RAW_NAME.test(name)) return name
-  return `~${createHash('sha256').update(name, 'utf8').digest('base64url')}`
+  return `~${createHash('sha256').update(hashInput(name)).digest('base64url')}`
 }
 
 /** The keys of one breaker, all in the hash slot of `{id}`. */

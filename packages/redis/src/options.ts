@@ -1,4 +1,4 @@
-import { checks, InvalidOptionsError } from '@tripswitch/core'
+import { type Check, checks, InvalidOptionsError } from '@tripswitch/core'
 import type { Redis } from 'ioredis'
 
 /** What the store does while Redis is unreachable or slow. */
@@ -72,6 +72,8 @@ const KNOWN = new Set([
 
 const PREFIX = /^[A-Za-z0-9._:/-]{0,64}$/
 const INSTANCE = /^[A-Za-z0-9._:/-]{1,64}$/
+/** Longest piece of a bad string quoted in an error message (a 1 MB prefix must not be logged). */
+const QUOTED = 100
 
 function isClient(value: unknown): value is Redis {
   if (typeof value !== 'object' || value === null) return false
@@ -79,41 +81,83 @@ function isClient(value: unknown): value is Redis {
   return typeof c.defineCommand === 'function' && typeof c.duplicate === 'function'
 }
 
-function pattern(value: unknown, re: RegExp, option: string, rule: string): void {
-  if (typeof value !== 'string' || !re.test(value))
-    throw new InvalidOptionsError(option, rule, value)
+function shorten(text: string): string {
+  return text.length <= QUOTED ? text : `${text.slice(0, QUOTED)}… (${text.length} characters)`
 }
 
-/** Validates `input` (throws InvalidOptionsError) and applies the defaults. */
-export function resolveStoreOptions(input: RedisStoreOptions): ResolvedStoreOptions {
-  if (typeof input !== 'object' || input === null)
-    throw new InvalidOptionsError('options', 'an object', input)
-  checks.rejectUnknownKeys(input, KNOWN)
-  const o = checks.withoutUndefined(input)
-  if (!isClient(o.client)) throw new InvalidOptionsError('client', 'an ioredis client', o.client)
-  const prefix = o.prefix ?? 'tripswitch:'
-  pattern(prefix, PREFIX, 'prefix', 'up to 64 characters of A-Z a-z 0-9 . _ : / -')
-  const instanceId = o.instanceId ?? Math.random().toString(36).slice(2, 12)
-  pattern(instanceId, INSTANCE, 'instanceId', '1 to 64 characters of A-Z a-z 0-9 . _ : / -')
-  const resolved = {
-    client: o.client,
-    prefix,
-    syncInterval: o.syncInterval ?? 250,
-    pollInterval: o.pollInterval ?? 2_000,
-    leaseMs: o.leaseMs,
-    commandTimeout: o.commandTimeout ?? 200,
-    onStoreUnavailable: o.onStoreUnavailable ?? 'local',
-    quorum: o.quorum ?? 1,
-    stateTtl: o.stateTtl ?? 604_800_000,
-    instanceId,
-    testing: o.testing ?? false,
+/**
+ * The error for a bad option, quoting at most {@link QUOTED} characters of a string value (or
+ * of an unknown option's name); `value` still holds what was given.
+ */
+function invalid(option: string, rule: string, value: unknown): InvalidOptionsError {
+  const quoted = typeof value === 'string' ? shorten(value) : value
+  const error = new InvalidOptionsError(shorten(option), rule, quoted)
+  ;(error as unknown as { value: unknown }).value = value
+  return error
+}
+
+/** Runs one of core's checks, rethrowing its error with a short quote of the value. */
+function check(rule: Check, value: unknown, option: string): void {
+  try {
+    rule(value, option)
+  } catch (error) {
+    if (error instanceof InvalidOptionsError) throw invalid(option, error.rule, value)
+    throw error
   }
-  for (const key of ['syncInterval', 'pollInterval', 'commandTimeout', 'stateTtl'] as const)
-    checks.duration(resolved[key], key)
-  if (resolved.leaseMs !== undefined) checks.duration(resolved.leaseMs, 'leaseMs')
-  checks.positiveInteger(resolved.quorum, 'quorum')
-  checks.oneOf(['local', 'open', 'closed'])(resolved.onStoreUnavailable, 'onStoreUnavailable')
-  if (typeof resolved.testing !== 'boolean')
-    throw new InvalidOptionsError('testing', 'a boolean', resolved.testing)
-  return Object.freeze(resolved)
+}
+
+function pattern(value: unknown, re: RegExp, option: string, rule: string): void {
+  if (typeof value !== 'string' || !re.test(value)) throw invalid(option, rule, value)
+}
+
+/** The given options without `undefined` members (`undefined` means "use the default"); `null` is kept, and refused. */
+function given(input: unknown): Partial<Record<keyof RedisStoreOptions, unknown>> {
+  if (typeof input !== 'object' || input === null || Array.isArray(input))
+    throw invalid('options', 'an object', input)
+  for (const key of Object.keys(input))
+    if (!KNOWN.has(key))
+      throw invalid(
+        key,
+        'a known option (check the spelling)',
+        (input as Record<string, unknown>)[key],
+      )
+  return checks.withoutUndefined(input as Record<keyof RedisStoreOptions, unknown>)
+}
+
+/** Validates `input` (throws InvalidOptionsError naming the option) and applies the defaults. */
+export function resolveStoreOptions(input: RedisStoreOptions): ResolvedStoreOptions {
+  const o = given(input)
+  // `in`, not `??`: a `null` must be refused by the option's rule, never taken as the default.
+  const or = (key: keyof RedisStoreOptions, fallback: unknown): unknown =>
+    key in o ? o[key] : fallback
+  if (!isClient(o.client)) throw invalid('client', 'an ioredis client', o.client)
+  const prefix = or('prefix', 'tripswitch:')
+  pattern(prefix, PREFIX, 'prefix', 'up to 64 characters of A-Z a-z 0-9 . _ : / -')
+  const instanceId = or('instanceId', Math.random().toString(36).slice(2, 12))
+  pattern(instanceId, INSTANCE, 'instanceId', '1 to 64 characters of A-Z a-z 0-9 . _ : / -')
+  const durations = {
+    syncInterval: or('syncInterval', 250),
+    pollInterval: or('pollInterval', 2_000),
+    commandTimeout: or('commandTimeout', 200),
+    stateTtl: or('stateTtl', 604_800_000),
+  }
+  for (const [key, value] of Object.entries(durations)) check(checks.duration, value, key)
+  const leaseMs = or('leaseMs', undefined)
+  if (leaseMs !== undefined) check(checks.duration, leaseMs, 'leaseMs')
+  const quorum = or('quorum', 1)
+  check(checks.positiveInteger, quorum, 'quorum')
+  const onStoreUnavailable = or('onStoreUnavailable', 'local')
+  check(checks.oneOf(['local', 'open', 'closed']), onStoreUnavailable, 'onStoreUnavailable')
+  const testing = or('testing', false)
+  if (typeof testing !== 'boolean') throw invalid('testing', 'a boolean', testing)
+  return Object.freeze({
+    client: o.client,
+    prefix: prefix as string,
+    ...(durations as Record<keyof typeof durations, number>),
+    leaseMs: leaseMs as number | undefined,
+    onStoreUnavailable: onStoreUnavailable as StoreUnavailablePolicy,
+    quorum: quorum as number,
+    instanceId: instanceId as string,
+    testing,
+  })
 }

@@ -1,4 +1,5 @@
 import { CircuitBreaker, isInvalidOptionsError } from '@tripswitch/core'
+import fc from 'fast-check'
 import { Redis } from 'ioredis'
 import { afterAll, describe, expect, it } from 'vitest'
 import { breakerId, RedisStore, type RedisStoreOptions } from '../src/index.ts'
@@ -38,6 +39,49 @@ describe('RedisStore options', () => {
     expect(invalid(options)).toBe(option)
   })
 
+  it.each([
+    'client',
+    'prefix',
+    'syncInterval',
+    'pollInterval',
+    'leaseMs',
+    'commandTimeout',
+    'onStoreUnavailable',
+    'quorum',
+    'stateTtl',
+    'instanceId',
+    'testing',
+  ])('rejects null as %s (null is not "use the default")', (option) => {
+    expect(invalid({ [option]: null })).toBe(option)
+  })
+
+  it.each([null, undefined, 'redis://x', [], 7])('rejects %j as the options object', (options) => {
+    expect(() => new RedisStore(options as unknown as RedisStoreOptions)).toThrow(
+      expect.objectContaining({ code: 'ERR_CIRCUIT_OPTIONS', option: 'options' }),
+    )
+  })
+
+  it.each([
+    ['prefix', { prefix: `${'p'.repeat(99_999)}{` }],
+    ['instanceId', { instanceId: ' '.repeat(100_000) }],
+    ['onStoreUnavailable', { onStoreUnavailable: 'o'.repeat(100_000) }],
+    ['testing', { testing: 't'.repeat(100_000) }],
+    ['client', { client: 'c'.repeat(100_000) }],
+    ['k'.repeat(100), { ['k'.repeat(100_000)]: 'v'.repeat(100_000) }],
+  ])('quotes at most about 100 characters of a bad %s in the message', (option, options) => {
+    let error: unknown
+    try {
+      new RedisStore({ client, ...options } as unknown as RedisStoreOptions).close()
+    } catch (e) {
+      error = e
+    }
+    expect(isInvalidOptionsError(error)).toBe(true)
+    const { message, option: named } = error as { message: string; option: string }
+    expect(named.startsWith(option)).toBe(true)
+    expect(message.length).toBeLessThan(400)
+    expect(message).toMatch(/100000 characters/)
+  })
+
   it('rejects a lease no longer than the call timeout of a breaker using the store', () => {
     const store = new RedisStore({ client, leaseMs: 5_000 })
     try {
@@ -63,6 +107,29 @@ describe('keys', () => {
     for (const name of ['a{b}', 'with space', '*', 'x'.repeat(101), 'é', 'a\r\nb', ''])
       expect(breakerId(name)).toMatch(/^~[A-Za-z0-9_-]{43}$/)
     expect(breakerId('a b')).not.toBe(breakerId('a  b'))
+  })
+
+  it('gives names that differ only in a lone surrogate different keys', () => {
+    const names = ['tenant-\ud800', 'tenant-\udfff', 'tenant-\ufffd', 'tenant-\udfff\ud800']
+    const ids = names.map(breakerId)
+    expect(new Set(ids).size).toBe(names.length)
+    // A well-formed name keeps the id it always had (its key does not move).
+    expect(breakerId('é')).toBe('~SplVfkAzw1Od4utlRyAXytX5VX96BiWgnxw_biumnEw')
+  })
+
+  it('maps distinct strings (any UTF-16 code units) to distinct keys', () => {
+    const unit = fc.integer({ min: 0, max: 0xffff }).map((code) => String.fromCharCode(code))
+    const name = fc.oneof(
+      fc.string({ unit, maxLength: 12 }),
+      fc.string({ unit: fc.constantFrom('a', '-', '\ud800', '\udfff', '\ufffd'), maxLength: 6 }),
+    )
+    fc.assert(
+      fc.property(name, name, (a, b) => {
+        fc.pre(a !== b)
+        expect(keysOf('p:', a).state).not.toBe(keysOf('p:', b).state)
+      }),
+      { numRuns: 5_000 },
+    )
   })
 
   it('puts every key of a breaker in one hash slot', () => {
