@@ -26,6 +26,7 @@ export interface ParsedOptions {
 }
 
 const FUNCTION_OPTIONS = ['key', 'detectError', 'onCircuitOpen', 'fallback'] as const
+const ADAPTER_OPTIONS = ['registry', 'name', 'store', 'clock', ...FUNCTION_OPTIONS]
 
 /**
  * Checks the adapter's own options and splits the rest off for core. Core options are never
@@ -39,7 +40,7 @@ export function parseOptions(input: CircuitBreakerMiddlewareOptions = {}): Parse
   }
   // Own properties only: a value set on Object.prototype is never an option.
   const given = ownOptions(input) as CircuitBreakerMiddlewareOptions
-  const { registry, name, store, clock, key, detectError, onCircuitOpen, fallback, ...rest } = given
+  const { registry, name, store, clock, key, detectError, onCircuitOpen, fallback } = given
   for (const option of FUNCTION_OPTIONS) {
     const value = given[option]
     if (value !== undefined && typeof value !== 'function') {
@@ -56,7 +57,7 @@ export function parseOptions(input: CircuitBreakerMiddlewareOptions = {}): Parse
   if (name !== undefined && key !== undefined) {
     throw new InvalidOptionsError('key', 'not given together with name (a fixed key)', key)
   }
-  const breakerOptions: BreakerDefaults = rest
+  const breakerOptions: BreakerDefaults = ownOptions(given, ADAPTER_OPTIONS)
   const target = registryFor(registry, { name, store, clock }, breakerOptions)
   const onRefused = onCircuitOpen ?? fallback
   return { registry: target, name, key, detectError, onRefused, breakerOptions }

@@ -1,11 +1,12 @@
 import { CircuitBreakerRegistry, InvalidOptionsError, MemoryStore } from '@tripswitch/core'
+import express from 'express'
 import { describe, expect, it } from 'vitest'
 import {
   type CircuitBreakerMiddlewareOptions,
   circuitBreaker,
   circuitStatus,
 } from '../src/index.ts'
-import { fakeRegistry } from './helpers.ts'
+import { fakeRegistry, serve } from './helpers.ts'
 
 /** What `build` threw, as an InvalidOptionsError naming `option` and carrying `value`. */
 function expectInvalid(build: () => unknown, option: string, value: unknown): void {
@@ -97,5 +98,49 @@ describe('option types', () => {
     // @ts-expect-error core's result-based detectError is replaced by the HTTP one
     expect(() => circuitBreaker({ registry, detectError: resultBased })).not.toThrow()
     expect(circuitBreaker({ clock, errorThreshold: 2, timeout: 1_000 }).registry).not.toBe(registry)
+  })
+})
+
+describe('only own properties are options', () => {
+  it('rejects an own __proto__ key (JSON.parse makes one) instead of reading through it', () => {
+    const { registry } = fakeRegistry()
+    const parsed = JSON.parse('{"__proto__": {"name": "smuggled", "errorThreshold": 0}}') as Record<
+      string,
+      unknown
+    >
+    const smuggled: unknown = Object.getOwnPropertyDescriptor(parsed, '__proto__')?.value
+    expect(smuggled).toEqual({ name: 'smuggled', errorThreshold: 0 })
+    expectInvalid(untyped(parsed), '__proto__', smuggled)
+    expectInvalid(untyped({ ...parsed, registry }), '__proto__', smuggled)
+  })
+
+  it('never takes a value set on Object.prototype for an option', async () => {
+    const { registry } = fakeRegistry()
+    const polluted = Object.prototype as Record<string, unknown>
+    const planted = {
+      name: 'smuggled',
+      key: () => 'smuggled',
+      onCircuitOpen: () => undefined,
+      errorThreshold: 100,
+    }
+    let middleware: ReturnType<typeof circuitBreaker>
+    try {
+      Object.assign(polluted, planted)
+      // Would throw (name next to a registry) if `name` were read through the prototype.
+      middleware = circuitBreaker({ registry, errorThreshold: 1 })
+    } finally {
+      for (const key of Object.keys(planted)) delete polluted[key]
+    }
+    const app = express()
+    app.get('/x', middleware, (_req, res) => {
+      res.sendStatus(500)
+    })
+    const served = await serve(app)
+    expect((await served.fetch('/x')).status).toBe(500)
+    const refused = await served.fetch('/x')
+    // The default answer (not the planted onCircuitOpen, which would leave it hanging).
+    expect(refused.status).toBe(503)
+    expect(refused.json).toMatchObject({ code: 'ERR_CIRCUIT_OPEN', circuit: 'GET /x' })
+    expect(registry.has('smuggled')).toBe(false)
   })
 })
