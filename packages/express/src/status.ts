@@ -8,9 +8,11 @@ import { defaultRegistry } from './default-registry.ts'
 import { isRegistry } from './parse-options.ts'
 
 /**
- * A readiness handler: answers `registry.health()` as JSON (`{ status, open, circuits }`), with
- * 200 while every circuit admits calls and 503 while any is open, half-open or forced open.
- * Never cached (`Cache-Control: no-store`).
+ * A status handler: answers `registry.health()` as JSON (`{ status, open, circuits }`), with 200
+ * while no circuit refuses calls and 503 while one is open with time left or forced open. A
+ * circuit past its open deadline reads half-open without any request, so the answer turns 200
+ * again by itself when traffic has stopped (as a readiness probe, it never waits for a request
+ * that an unready pod would not get). Never cached (`Cache-Control: no-store`).
  *
  * @param registry the registry to report on. @default {@link defaultRegistry}
  * @throws {InvalidOptionsError} when `registry` is not a registry.
