@@ -3,6 +3,7 @@ import type { ResolvedOptions } from './options.ts'
 import { CallPermit, type Outcome, type PermitOwner } from './permit.ts'
 import { SharedCircuit } from './shared-circuit.ts'
 import { isPromise, type ProbeGrant, type ProbeReleaseResult } from './store.ts'
+import type { BreakerState } from './transition.ts'
 import { shouldTrip } from './trip.ts'
 import { recordOutcome } from './window.ts'
 
@@ -25,13 +26,20 @@ export abstract class BreakerCore extends SharedCircuit {
   /** Decides admission: a permit, a refusal, or (remote store, probing) one of them later. */
   protected admit(): Admission {
     const s = this.current
+    if (s.state !== 'open') return this.admitIn(s)
+    const wait = s.openUntil - this.options.clock.now()
+    if (wait > 0) return this.reject(wait)
+    // Past the deadline: half-open now. The store may refuse (its deadline is later) and a
+    // listener may move the circuit again: admission follows wherever it is now.
+    this.enterHalfOpen()
+    return this.admitIn(this.current)
+  }
+
+  private admitIn(s: BreakerState): Admission {
     if (s.state === 'closed' || s.state === 'disabled')
       return this.grant(s.generation, undefined, s.state === 'disabled')
     if (s.state === 'forced_open') return this.reject(0)
-    if (s.state === 'open') {
-      const wait = s.openUntil - this.options.clock.now()
-      if (wait > 0) return this.reject(wait)
-    }
+    if (s.state === 'open') return this.reject(Math.max(0, s.openUntil - this.options.clock.now()))
     return this.requestProbe()
   }
 
@@ -64,11 +72,12 @@ export abstract class BreakerCore extends SharedCircuit {
     const { halfOpenMaxCalls: maxProbes, timeout, recoveryTimeout } = this.options
     // A lease outlives the call it guards, so a slow probe is not overtaken by a second one.
     const leaseMs = Math.max(timeout ?? 0, recoveryTimeout) * 2
-    const request = { generation: this.current.generation, token, maxProbes, leaseMs }
+    const asked = this.current
+    const request = { generation: asked.generation, token, maxProbes, leaseMs }
     const grant = this.store().acquireProbe(this.name, request)
-    if (!isPromise(grant)) return this.onGrant(grant, token)
+    if (!isPromise(grant)) return this.onGrant(grant, token, asked)
     return grant.then(
-      (g) => this.onGrant(g, token),
+      (g) => this.onGrant(g, token, asked),
       (error: unknown) => {
         this.storeFailed(error)
         return this.reject(this.retryAfterMs)
@@ -76,9 +85,13 @@ export abstract class BreakerCore extends SharedCircuit {
     )
   }
 
-  private onGrant(grant: ProbeGrant, token: string): CallPermit | CircuitOpenError {
+  private onGrant(
+    grant: ProbeGrant,
+    token: string,
+    asked: BreakerState,
+  ): CallPermit | CircuitOpenError {
     // Denied while still open: the store's deadline is later than ours; the refusal tells it.
-    this.adopt(grant.state, !grant.granted)
+    this.answered(grant.state, asked, !grant.granted)
     const s = this.current
     if (grant.granted && s.state === 'half_open') return this.grant(s.generation, token, false)
     if (s.state === 'closed' || s.state === 'disabled')
@@ -149,17 +162,23 @@ export abstract class BreakerCore extends SharedCircuit {
 
   private settleProbe(permit: CallPermit, outcome: Outcome): void {
     const release = { generation: permit.generation, token: permit.token!, outcome }
+    const asked = this.current
     const result = this.store().releaseProbe(this.name, release)
     if (isPromise(result))
       void result.then(
-        (r) => this.onProbeReleased(r, permit, outcome),
+        (r) => this.onProbeReleased(r, permit, outcome, asked),
         (error: unknown) => this.storeFailed(error),
       )
-    else this.onProbeReleased(result, permit, outcome)
+    else this.onProbeReleased(result, permit, outcome, asked)
   }
 
-  private onProbeReleased(result: ProbeReleaseResult, permit: CallPermit, outcome: Outcome): void {
-    this.adopt(result.state)
+  private onProbeReleased(
+    result: ProbeReleaseResult,
+    permit: CallPermit,
+    outcome: Outcome,
+    asked: BreakerState,
+  ): void {
+    this.answered(result.state, asked)
     const s = this.current
     if (!result.held || s.state !== 'half_open' || s.generation !== permit.generation) return
     if (outcome === 'failure') this.trip()

@@ -85,6 +85,12 @@ export class MemoryStore implements StateStore {
     if (request.fromGeneration !== null && request.fromGeneration !== entry.generation) {
       return this.view(entry)
     }
+    // Shared deadlines are the store's: half-open only once its own open deadline has passed.
+    if (
+      request.to === 'half_open' &&
+      !(entry.state === 'open' && this.clock.now() >= entry.openUntil)
+    )
+      return this.view(entry)
     entry.state = request.to
     entry.generation++
     entry.openUntil = request.to === 'open' ? this.clock.now() + request.openForMs : 0

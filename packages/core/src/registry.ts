@@ -46,9 +46,13 @@ export interface RegistryEvents {
 
 /** The answer of {@link CircuitBreakerRegistry.health}: a readiness report. */
 export interface RegistryHealth {
-  /** `up` when no circuit is open, half-open or forced open; `degraded` otherwise. */
+  /**
+   * `up` when no circuit refuses calls; `degraded` while one is open with time left or forced
+   * open. A half-open circuit admits probes, so it is `up`: a readiness check built on this
+   * recovers by itself once the open time has passed, with no traffic needed.
+   */
   readonly status: 'up' | 'degraded'
-  /** Names of the circuits that are not closed or disabled. */
+  /** Names of the circuits that refuse calls (open with time left, or forced open). */
   readonly open: string[]
   /** Snapshot of every circuit, by name. */
   readonly circuits: Record<string, CircuitSnapshot>
@@ -59,6 +63,8 @@ export const OVERFLOW_BREAKER_NAME = 'tripswitch:overflow'
 
 const REGISTRY_KEYS = new Set(['defaults', 'store', 'clock', 'maxBreakers'])
 const NOT_ADMITTING = new Set(['open', 'half_open', 'forced_open'])
+/** States in which a circuit refuses every ordinary call (readiness reports them). */
+const REFUSING = new Set(['open', 'forced_open'])
 
 /** Named breakers, created on first use, bounded by `maxBreakers`. */
 export class CircuitBreakerRegistry {
@@ -153,17 +159,26 @@ export class CircuitBreakerRegistry {
     return this.withOverflow().filter((b) => NOT_ADMITTING.has(b.state))
   }
 
-  /** Snapshot of every breaker, by name (the overflow breaker's too, once it exists). */
+  /**
+   * Snapshot of every breaker, by name (the overflow breaker's too, once it exists). Every name
+   * is an own key, `"__proto__"` included (defined, not assigned, so it never sets a prototype).
+   */
   snapshot(): Record<string, CircuitSnapshot> {
     const out: Record<string, CircuitSnapshot> = {}
-    for (const breaker of this.withOverflow()) out[breaker.name] = breaker.snapshot()
+    for (const breaker of this.withOverflow()) ownEntry(out, breaker.name, breaker.snapshot())
     return out
   }
 
-  /** A readiness report: `degraded` while any circuit refuses calls. */
+  /**
+   * A readiness report, read without a call: `degraded` while any circuit refuses calls (open
+   * with time left, or forced open). Circuits past their deadline read half-open here.
+   */
   health(): RegistryHealth {
-    const open = this.listOpen().map((b) => b.name)
-    return { status: open.length === 0 ? 'up' : 'degraded', open, circuits: this.snapshot() }
+    const circuits = this.snapshot()
+    const open: string[] = []
+    for (const [name, circuit] of Object.entries(circuits))
+      if (REFUSING.has(circuit.state)) open.push(name)
+    return { status: open.length === 0 ? 'up' : 'degraded', open, circuits }
   }
 
   /** Subscribes to a registry event; returns the unsubscribe function. */
@@ -219,6 +234,16 @@ function rejectRegistryOwned(options: object, prefix = ''): void {
         value,
       )
   }
+}
+
+/** Sets `record[key]` as an own data property, even for keys such as `"__proto__"`. */
+function ownEntry<T>(record: Record<string, T>, key: string, value: T): void {
+  Object.defineProperty(record, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  })
 }
 
 function prefixErrors(prefix: string, run: () => unknown): void {

@@ -41,6 +41,9 @@ export abstract class SharedCircuit {
   protected tracking: OutcomeTracking | null = null
   /** Clock time before which a failed callee asked not to be called (Retry-After); 0: none. */
   protected holdUntil = 0
+  /** Transitions applied and not yet told to listeners (see {@link announce}). */
+  private unannounced: Array<{ from: CircuitState; to: BreakerState }> | null = null
+  private announcing = false
 
   protected constructor(name: string, options: ResolvedOptions) {
     this.name = name
@@ -54,14 +57,17 @@ export abstract class SharedCircuit {
     if (this.sharedStore !== null) this.attachStore(this.sharedStore)
   }
 
-  /** Current state. An open circuit whose deadline passed stays `open` until next asked. */
+  /**
+   * Current state. An open circuit whose deadline has passed reads `half_open` (and emits
+   * `halfOpen`) on this read: no timer, and no call is needed for the state to move on.
+   */
   get state(): CircuitState {
-    return this.current.state
+    return this.live().state
   }
 
   /** Milliseconds until a probe is allowed; 0 unless open. */
   get retryAfterMs(): number {
-    const s = this.current
+    const s = this.live()
     return s.state === 'open' ? Math.max(0, s.openUntil - this.options.clock.now()) : 0
   }
 
@@ -110,8 +116,9 @@ export abstract class SharedCircuit {
 
   /** A JSON-safe picture of the circuit. */
   snapshot(): CircuitSnapshot {
+    const state = this.live()
     const now = this.options.clock.now()
-    return snapshotOf(this.name, this.current, readTotals(this.window, now), now, this.inFlight)
+    return snapshotOf(this.name, state, readTotals(this.window, now), now, this.inFlight)
   }
 
   /** Stops listening to a shared store. The breaker keeps working on local state. */
@@ -138,7 +145,11 @@ export abstract class SharedCircuit {
     if (until > this.holdUntil) this.holdUntil = until
   }
 
-  /** Applies `event` locally at once, then proposes it to the store (compare-and-set). */
+  /**
+   * Applies `event` locally at once, proposes it to the store (compare-and-set), and only then
+   * tells listeners: a listener that moves the breaker again (reset() in an `open` listener)
+   * proposes its move after this one, so breaker and store see the same order.
+   */
   protected move(event: BreakerEvent, openForMs: number, forced: boolean): void {
     const from = this.current
     const next = transition(from, event)
@@ -148,10 +159,27 @@ export abstract class SharedCircuit {
     const answer = this.store().transition(this.name, request)
     if (isPromise(answer))
       void answer.then(
-        (shared) => this.adopt(shared),
+        (shared) => this.answered(shared, next),
         (error: unknown) => this.storeFailed(error),
       )
-    else this.adopt(answer, true)
+    else this.answered(answer, next, true)
+    this.announce()
+  }
+
+  /**
+   * Moves an open circuit whose deadline has passed to half_open: on read, or before asking the
+   * store for a probe. No timer: the clock is compared when someone asks. The move goes to the
+   * store like any other, so breaker and store keep counting the same transitions.
+   */
+  protected live(): BreakerState {
+    const s = this.current
+    if (s.state === 'open' && this.options.clock.now() >= s.openUntil) this.enterHalfOpen()
+    return this.current
+  }
+
+  /** Proposes open -> half_open; a store whose own deadline is later refuses it. */
+  protected enterHalfOpen(): void {
+    this.move(HALF_OPEN, 0, false)
   }
 
   /** Decides over the shared totals a store returned for a flushed batch (same trip rule). */
@@ -167,6 +195,18 @@ export abstract class SharedCircuit {
   }
 
   /**
+   * The store's answer to a request this breaker made while in state `asked`. When nothing
+   * moved here since, the answer is the truth whatever its generation: a breaker whose local
+   * move the store refused (it was ahead, or the store forgot) takes the store's state and
+   * generation rather than staying apart from it.
+   */
+  protected answered(shared: SharedState, asked: BreakerState, followDeadline = false): void {
+    if (this.current === asked && shared.generation < asked.generation)
+      this.adopt({ ...shared, resync: true })
+    else this.adopt(shared, followDeadline)
+  }
+
+  /**
    * Takes a shared state that is newer than ours (another breaker won, or moved on), or any
    * state the store marks `resync` (it answered from a fallback, or Redis came back).
    */
@@ -178,6 +218,7 @@ export abstract class SharedCircuit {
       return
     }
     this.apply(fromShared(shared, this.options.clock.now()))
+    this.announce()
   }
 
   /**
@@ -192,6 +233,7 @@ export abstract class SharedCircuit {
     if (openUntil !== s.openUntil) this.current = { ...s, openUntil }
   }
 
+  /** Sets the state; listeners hear of it at the next {@link announce}. */
   protected apply(next: BreakerState): void {
     const from = this.current.state
     const generationChanged = this.current.generation !== next.generation
@@ -199,13 +241,38 @@ export abstract class SharedCircuit {
     if (next.state === 'closed') this.window = createWindow(this.options)
     if (generationChanged) this.pending?.reset(next.generation)
     if (from === next.state || this.emitter === null) return
+    this.unannounced ??= []
+    this.unannounced.push({ from, to: next })
+  }
+
+  /**
+   * Tells listeners of the transitions applied so far, in order. Called once the store has been
+   * told; a listener that moves the breaker queues its transition behind the ones being
+   * announced (no nested announcing), so every listener sees transitions in the order they
+   * happened.
+   */
+  protected announce(): void {
+    const queue = this.unannounced
+    if (this.announcing || queue === null) return
+    this.announcing = true
+    try {
+      for (let next = queue.shift(); next; next = queue.shift())
+        this.emitTransition(next.from, next.to)
+    } finally {
+      this.announcing = false
+    }
+  }
+
+  private emitTransition(from: CircuitState, to: BreakerState): void {
+    const emitter = this.emitter
+    if (emitter === null) return
     const name = this.name
-    this.emitter.emit('stateChange', { name, from, to: next.state })
+    emitter.emit('stateChange', { name, from, to: to.state })
     // From the state's own times, not a second clock read that may already be a tick later.
-    if (next.state === 'open')
-      this.emitter.emit('open', { name, retryAfterMs: next.openUntil - next.openedAt })
-    else if (next.state === 'closed') this.emitter.emit('close', { name })
-    else if (next.state === 'half_open') this.emitter.emit('halfOpen', { name })
+    if (to.state === 'open')
+      emitter.emit('open', { name, retryAfterMs: to.openUntil - to.openedAt })
+    else if (to.state === 'closed') emitter.emit('close', { name })
+    else if (to.state === 'half_open') emitter.emit('halfOpen', { name })
   }
 
   /** The shared store, or a private one made on first need (an idle breaker never pays for it). */
@@ -237,6 +304,8 @@ export abstract class SharedCircuit {
     else this.adopt(initial)
   }
 }
+
+const HALF_OPEN: BreakerEvent = { type: 'halfOpen' }
 
 function fromShared(shared: SharedState, now: number): BreakerState {
   const { generation, openings } = shared

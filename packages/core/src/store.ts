@@ -163,6 +163,8 @@ export interface StateStore {
    * Compare-and-set on the generation: applies `request` iff the generation is still
    * `request.fromGeneration` (or it is `null`), then notifies subscribers. Returns the state
    * after, which is someone else's if the race was lost: exactly one transition per edge.
+   * A move to `half_open` applies only from `open` once the store's own deadline has passed
+   * (shared deadlines use the store's clock); otherwise the current state is returned.
    * Redis: the TRANSITION script (`HSET` state, `gen+1`, `until = TIME + openForMs`, `PEXPIRE`,
    * clear `P{B}:w`/`P{B}:l` on close, `PUBLISH`).
    */

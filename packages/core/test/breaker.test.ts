@@ -13,7 +13,7 @@ import {
   type Permit,
   TripswitchError,
 } from '@tripswitch/core'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { FakeClock } from '../src/testing/fake-clock.ts'
 
 // ---------------------------------------------------------------------------------------------
@@ -241,7 +241,7 @@ describe('strategies', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('open', () => {
-  it('counts retryAfterMs down with the clock and moves to half_open only when asked', async () => {
+  it('counts retryAfterMs down with the clock and reads half_open once the deadline passes', async () => {
     const { breaker, clock } = make({ errorThreshold: 1, recoveryTimeout: 10_000 }, 5_000)
     await failOnce(breaker)
     expect(breaker.retryAfterMs).toBe(10_000)
@@ -257,10 +257,19 @@ describe('open', () => {
     clock.advance(7_499)
     expect(breaker.retryAfterMs).toBe(1)
     await expect(breaker.acquire()).rejects.toMatchObject({ retryAfterMs: 1 })
+    const halfOpen = vi.fn()
+    breaker.on('halfOpen', halfOpen)
     clock.advance(1)
+    // No timer moved it, and no call: reading the state does.
+    expect(halfOpen).not.toHaveBeenCalled()
     expect(breaker.retryAfterMs).toBe(0)
-    // No timer moved it: it is still open until the next call asks.
-    expect(breaker.state).toBe('open')
+    expect(halfOpen).toHaveBeenCalledTimes(1)
+    expect(breaker.state).toBe('half_open')
+    expect(breaker.snapshot()).toMatchObject({
+      state: 'half_open',
+      retryAfterMs: 0,
+      openedAt: null,
+    })
     const probe = await breaker.acquire()
     expect(probe.probe).toBe(true)
     expect(breaker.state).toBe('half_open')
@@ -1659,7 +1668,7 @@ describe('failure details: retryAfterMs (the callee asked not to be called)', ()
 })
 
 describe('open deadline and the store', () => {
-  /** A MemoryStore whose transition reads the clock 1 ms after the breaker did. */
+  /** A MemoryStore whose trip transition reads the clock 1 ms after the breaker did. */
   function lateStore(clock: FakeClock, answer: 'sync' | 'async') {
     const memory = new MemoryStore({ clock })
     return new Proxy(memory, {
@@ -1668,7 +1677,7 @@ describe('open deadline and the store', () => {
         if (typeof value !== 'function') return value
         if (property !== 'transition') return value.bind(target)
         return (...args: unknown[]) => {
-          clock.advance(1)
+          if ((args[1] as { to: string }).to === 'open') clock.advance(1)
           const result: unknown = value.apply(target, args)
           return answer === 'sync' ? result : Promise.resolve(result)
         }

@@ -7,7 +7,7 @@ import {
   OVERFLOW_BREAKER_NAME,
   type RegistryEvents,
 } from '@tripswitch/core'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { FakeClock } from '../src/testing/fake-clock.ts'
 
 const fail = () => Promise.reject(new Error('down'))
@@ -166,11 +166,44 @@ describe('list / listOpen / snapshot / health', () => {
     expect([...health.open].sort()).toEqual(['c', 'd'])
     expect(Object.keys(health.circuits).sort()).toEqual(['a', 'b', 'c', 'd'])
     expect(health.circuits.c?.state).toBe('open')
-    // Recovery of both brings the registry back up.
+    // Past its deadline, c reads half_open (it admits a probe): only d still refuses calls.
     clock.advance(1_000)
-    await registry.get('c').execute(ok)
+    expect(registry.health()).toMatchObject({ status: 'degraded', open: ['d'] })
+    expect(registry.health().circuits.c?.state).toBe('half_open')
     registry.get('d').reset()
     expect(registry.health()).toMatchObject({ status: 'up', open: [] })
+  })
+
+  it('recovers by itself once the open time has passed, with no call (readiness without traffic)', async () => {
+    const { registry, clock } = setup()
+    const halfOpen = vi.fn()
+    registry.get('db').on('halfOpen', halfOpen)
+    await trip(registry.get('db'))
+    expect(registry.health()).toMatchObject({ status: 'degraded', open: ['db'] })
+    clock.advance(999)
+    expect(registry.health().status).toBe('degraded')
+    expect(halfOpen).not.toHaveBeenCalled()
+    clock.advance(1)
+    const health = registry.health()
+    expect(health).toMatchObject({ status: 'up', open: [] })
+    expect(health.circuits.db).toMatchObject({ state: 'half_open', retryAfterMs: 0 })
+    // The read moved it, and the event fired with it, exactly once.
+    expect(halfOpen).toHaveBeenCalledTimes(1)
+    registry.health()
+    expect(halfOpen).toHaveBeenCalledTimes(1)
+    expect(registry.get('db').activeCalls).toBe(0)
+  })
+
+  it('keeps a breaker named "__proto__" (or "constructor") in snapshot and health', () => {
+    const { registry } = setup()
+    registry.get('__proto__')
+    registry.get('constructor')
+    const snapshot = registry.snapshot()
+    expect(Object.keys(snapshot).sort()).toEqual(['__proto__', 'constructor'])
+    expect(Object.getPrototypeOf(snapshot)).toBe(Object.prototype)
+    expect(Object.hasOwn(snapshot, '__proto__')).toBe(true)
+    const parsed = JSON.parse(JSON.stringify(registry.health())).circuits
+    expect(Object.getOwnPropertyDescriptor(parsed, '__proto__')?.value.name).toBe('__proto__')
   })
 
   it('keeps health JSON-safe', async () => {

@@ -44,6 +44,9 @@ if ARGV[2] ~= '' and tonumber(ARGV[2]) ~= gen then
   return {state, gen, retry(state, untilMs, now), trips}
 end
 local to = ARGV[3]
+if to == 'half_open' and (state ~= 'open' or now < untilMs) then
+  return {state, gen, retry(state, untilMs, now), trips}
+end
 untilMs = 0
 if to == 'open' then untilMs = now + tonumber(ARGV[4]) end
 gen = gen + 1

@@ -128,7 +128,7 @@ export class BreakerModel {
       case 'forced_open':
         return { admitted: false, state: 'forced_open', retryAfterMs: 0 }
       case 'open':
-        // Lazily: the circuit becomes half-open only when asked once the deadline has passed.
+        // Lazily: the circuit becomes half-open when asked (or read) once the deadline has passed.
         if (this.now < this.openUntil) {
           return { admitted: false, state: 'open', retryAfterMs: this.openUntil - this.now }
         }
@@ -188,7 +188,9 @@ export class BreakerModel {
     this.move('closed')
   }
 
+  /** Reading the state moves a circuit past its deadline to half_open, as a call would. */
   snapshot(): ExpectedSnapshot {
+    if (this.state === 'open' && this.now >= this.openUntil) this.move('half_open')
     const window = this.window()
     const calls = window.length
     const failures = window.filter((failed) => failed).length
