@@ -111,7 +111,8 @@ export abstract class BreakerCore extends SharedCircuit {
     const durationMs = measured ? this.options.clock.now() - permit.startedAt : 0
     this.emitOutcome(outcome, error, durationMs)
     if (permit.uncounted) return
-    if (retryAfterMs > 0 && outcome === 'failure') this.holdFor(retryAfterMs)
+    if (retryAfterMs > 0 && outcome === 'failure')
+      this.holdFor(Math.min(retryAfterMs, this.options.maxRetryAfter))
     if (permit.token !== undefined) this.settleProbe(permit, outcome)
     else
       this.count(

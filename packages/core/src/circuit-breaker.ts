@@ -2,7 +2,7 @@ import { BreakerCore } from './breaker-core.ts'
 import { classifyError } from './classify.ts'
 import { schedule } from './clock.ts'
 import { CircuitOpenError, CircuitTimeoutError } from './errors.ts'
-import type { CircuitBreakerOptions } from './options.ts'
+import type { CircuitBreakerOptions, ResolvedOptions } from './options.ts'
 import { CallPermit, type Outcome, type Permit } from './permit.ts'
 import { breakerName, resolveOptions } from './resolve-options.ts'
 import { isPromise } from './store.ts'
@@ -10,8 +10,11 @@ import { isPromise } from './store.ts'
 /** A guarded function: it receives a signal that aborts when the call times out. */
 export type Guarded<T> = (signal: AbortSignal) => T | PromiseLike<T>
 
-// Calls without a timeout share one signal that never aborts: no allocation per call.
-const NEVER_ABORTED: AbortSignal = new AbortController().signal
+import { neverAborted } from './signals.ts'
+
+// Calls without a timeout share one signal that never aborts: no allocation per call. It keeps
+// no abort listener, so functions that add one per call do not make it grow.
+const NEVER_ABORTED: AbortSignal = neverAborted()
 const NO_ARGS: unknown[] = []
 
 /** The two outcome handlers of lean calls admitted in one generation, reused call after call. */
@@ -54,16 +57,23 @@ export class CircuitBreaker extends BreakerCore {
   }
 
   /**
-   * Runs `fn` under the breaker. `fn` gets a signal that aborts on `timeout` (created only when
-   * `fn` declares the parameter). Rejects with {@link CircuitOpenError} when refused, unless a
-   * `fallback` answers.
+   * Runs `fn` under the breaker. With `timeout` set, `fn` gets a signal that aborts when the
+   * call times out (without, a shared signal that never aborts). Rejects with
+   * {@link CircuitOpenError} when refused, unless a `fallback` answers, and with a `TypeError`
+   * (nothing counted) when `fn` is not a function.
    */
   execute<T>(fn: Guarded<T>): Promise<T> {
+    // Checked before admission: a caller's mistake is not the downstream's failure.
+    if (typeof fn !== 'function') return Promise.reject(notAFunction('execute', fn))
     return this.run(fn, NO_ARGS)
   }
 
-  /** Returns `fn` guarded by this breaker, with the same parameters. */
+  /**
+   * Returns `fn` guarded by this breaker, with the same parameters.
+   * @throws {TypeError} when `fn` is not a function.
+   */
   wrap<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>): (...args: A) => Promise<R> {
+    if (typeof fn !== 'function') throw notAFunction('wrap', fn)
     return (...args: A) => this.run(() => fn(...args), args)
   }
 
@@ -105,7 +115,7 @@ export class CircuitBreaker extends BreakerCore {
     const handlers: LeanHandlers = {
       generation,
       success: () => settle('success'),
-      failure: (error) => settle(classifyError(error, this.options)),
+      failure: (error) => settle(classifyOrFail(error, this.options)),
     }
     this.lean = handlers
     return handlers
@@ -137,8 +147,9 @@ export class CircuitBreaker extends BreakerCore {
     args: unknown[],
     timeout: number,
   ): Promise<T> {
-    // An AbortController costs microseconds; make one only for a function that takes the signal.
-    const controller = fn.length > 0 ? new AbortController() : null
+    // Whether fn reads its signal cannot be told from fn.length ((...args) and (signal = x)
+    // declare 0), so every call with a timeout gets one that aborts.
+    const controller = new AbortController()
     return new Promise<T>((resolve, reject) => {
       const settleWith = (answer: () => T) => {
         try {
@@ -152,12 +163,12 @@ export class CircuitBreaker extends BreakerCore {
         () => {
           if (permit.done) return
           const error = new CircuitTimeoutError(this.name, timeout)
-          controller?.abort(error)
+          controller.abort(error)
           settleWith(() => this.failed<T>(permit, error, args))
         },
         timeout,
       )
-      new Promise<T>((inner) => inner(fn(controller?.signal ?? NEVER_ABORTED))).then(
+      new Promise<T>((inner) => inner(fn(controller.signal))).then(
         (value) => {
           if (permit.done) return
           cancel()
@@ -214,6 +225,24 @@ export class CircuitBreaker extends BreakerCore {
     this.emitter?.emit('fallback', { name: this.name, error })
     return fallback(error, ...args) as T
   }
+}
+
+/**
+ * {@link classifyError} for a call whose caller already has fn's own rejection: a classifier
+ * that throws (a custom `Symbol.hasInstance`) counts the call as failed rather than leaving an
+ * unhandled rejection behind.
+ */
+function classifyOrFail(error: unknown, options: ResolvedOptions): Outcome {
+  try {
+    return classifyError(error, options)
+  } catch {
+    return 'failure'
+  }
+}
+
+function notAFunction(method: string, value: unknown): TypeError {
+  const type = value === null ? 'null' : typeof value
+  return new TypeError(`breaker.${method}() needs a function, but was given ${type}`)
 }
 
 function permitOrThrow(admission: CallPermit | CircuitOpenError): Permit {

@@ -1,3 +1,5 @@
+import { memberOf } from './validate.ts'
+
 /**
  * The only source of time in Tripswitch. Inject one to move time in tests instead of sleeping.
  * `now()` returns milliseconds; only differences between readings matter.
@@ -16,35 +18,30 @@ export interface Clock {
 
 /**
  * Runs `callback` after `ms` milliseconds on `clock`'s timers (the global ones when it has
- * none) and returns the function that cancels it.
+ * none) and returns the function that cancels it. The timer is not unref'd: a call waiting for
+ * its timeout keeps the process alive until it gets its answer (a `CircuitTimeoutError`).
  */
 export function schedule(clock: Clock, callback: () => void, ms: number): () => void {
-  if (clock.setTimeout === undefined) {
-    const handle = unref(setTimeout(callback, ms))
+  const set = memberOf(clock, 'setTimeout') as Clock['setTimeout']
+  if (set === undefined) {
+    const handle = setTimeout(callback, ms)
     return () => clearTimeout(handle)
   }
-  const handle = clock.setTimeout(callback, ms)
+  const handle = set.call(clock, callback, ms)
+  const clear = memberOf(clock, 'clearTimeout') as Clock['clearTimeout']
   return () =>
-    clock.clearTimeout
-      ? clock.clearTimeout(handle)
-      : clearTimeout(handle as ReturnType<typeof setTimeout>)
+    clear ? clear.call(clock, handle) : clearTimeout(handle as ReturnType<typeof setTimeout>)
 }
 
 /**
- * A guard timer must never be what keeps a process alive: the guarded work holds the process
- * if it needs to. `unref` exists on Node and Deno timers; browsers return a number.
- */
-function unref<T>(handle: T): T {
-  ;(handle as { unref?: () => void }).unref?.()
-  return handle
-}
-
-/**
- * The wall clock. Each member is a closure over the global rather than a reference to it, so
- * that test fakes installed after this module loaded are still seen.
+ * The default clock: monotonic milliseconds (`performance.timeOrigin + performance.now()`), so
+ * a wall-clock step (NTP, a VM resumed, an operator's `date -s`) neither stretches nor cuts an
+ * open circuit's time. Readings are comparable with `Date.now()` at start-up but do not follow
+ * later wall-clock changes. Each member is a closure over the global rather than a reference
+ * to it, so that test fakes installed after this module loaded are still seen.
  */
 export const systemClock: Clock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => unref(setTimeout(callback, ms)),
+  now: () => performance.timeOrigin + performance.now(),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 }

@@ -13,6 +13,8 @@ export const DEFAULTS = {
   backoffMaxRecoveryTimeout: 300_000,
   backoffJitter: 0.1,
   maxBreakers: 1_000,
+  /** Floor of the default `maxRetryAfter` (the larger of this and `recoveryTimeout`). */
+  maxRetryAfter: 600_000,
 } as const
 
 /** Largest delay a JavaScript timer honours (Node clamps larger values to 1 ms). */

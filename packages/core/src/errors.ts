@@ -7,6 +7,7 @@ export const ErrorCode = {
   InvalidOptions: 'ERR_CIRCUIT_OPTIONS',
   PermitSettled: 'ERR_CIRCUIT_PERMIT_SETTLED',
   IllegalTransition: 'ERR_CIRCUIT_TRANSITION',
+  Listener: 'ERR_CIRCUIT_LISTENER',
 } as const
 
 /** One of the {@link ErrorCode} values. */
@@ -104,6 +105,25 @@ export class CircuitTimeoutError extends TripswitchError {
   }
 }
 
+/**
+ * An event listener threw. Reported as a process warning (never thrown into the breaker or
+ * the call); `cause` is what the listener threw.
+ */
+export class ListenerError extends TripswitchError {
+  /** The event whose listener threw, e.g. `open`. */
+  readonly event: string
+
+  constructor(event: string, cause: unknown) {
+    super(ErrorCode.Listener, `A listener of "${event}" threw: ${brief(cause)}`, { cause })
+    this.event = event
+  }
+}
+
+function brief(value: unknown): string {
+  const text = value instanceof Error ? value.message : describe(value)
+  return clip(text)
+}
+
 /** An option failed validation. The message names the option, the rule and the value. */
 export class InvalidOptionsError extends TripswitchError {
   /** Dotted path of the offending option, e.g. `backoff.multiplier`. */
@@ -124,9 +144,17 @@ export class InvalidOptionsError extends TripswitchError {
   }
 }
 
+/** Longest part of a value an error message quotes: a 1 MB value must not make a 1 MB message. */
+const QUOTE_LIMIT = 100
+
+function clip(text: string): string {
+  if (text.length <= QUOTE_LIMIT) return text
+  return `${text.slice(0, QUOTE_LIMIT)}… (${text.length} characters)`
+}
+
 function describe(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value)
-  if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`
+  if (typeof value === 'string') return clip(JSON.stringify(value))
+  if (typeof value === 'function') return clip(`function ${value.name || '(anonymous)'}`)
   if (Array.isArray(value)) return `an array of ${value.length}`
   if (value === null || typeof value !== 'object') return String(value)
   return 'an object'

@@ -1,3 +1,4 @@
+import { ListenerError } from './errors.ts'
 import type { CircuitState } from './state.ts'
 
 /** Payloads of the events a {@link CircuitBreaker} emits, by event name. */
@@ -32,8 +33,9 @@ export type Unsubscribe = () => void
 
 /**
  * A tiny typed emitter. The listener table is created on first subscription so an unobserved
- * breaker pays one null field. A throwing listener must not corrupt the breaker's bookkeeping,
- * so its error is rethrown on a microtask (reported, like a DOM event listener's) instead.
+ * breaker pays one null field. A throwing listener must neither corrupt the breaker's
+ * bookkeeping, nor fail the call it was told about, nor crash the process: its error goes to
+ * {@link reportListenerError} and the other listeners still run.
  */
 export class Emitter<Events extends object> {
   private listeners: { [K in keyof Events]?: Array<Listener<Events[K]>> } | null = null
@@ -66,10 +68,28 @@ export class Emitter<Events extends object> {
       try {
         listener(payload)
       } catch (error) {
-        queueMicrotask(() => {
-          throw error
-        })
+        reportListenerError(String(event), error)
       }
     }
+  }
+}
+
+interface WarningProcess {
+  emitWarning(warning: Error): void
+}
+
+/**
+ * Reports an error thrown by an event listener, through one channel: a process warning
+ * (`process.on('warning', (w) => ...)`, `w.code === 'ERR_CIRCUIT_LISTENER'`, the listener's
+ * error as `w.cause`), or `console.error` where there is no `process` (browsers).
+ */
+export function reportListenerError(event: string, error: unknown): void {
+  const warning = new ListenerError(event, error)
+  const proc = (globalThis as { process?: Partial<WarningProcess> }).process
+  try {
+    if (typeof proc?.emitWarning === 'function') proc.emitWarning(warning)
+    else console.error(warning)
+  } catch {
+    // A warning handler that throws (--throw-deprecation aside, nothing should): never rethrow.
   }
 }

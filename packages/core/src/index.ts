@@ -11,6 +11,7 @@ export {
   isCircuitTimeoutError,
   isInvalidOptionsError,
   isTripswitchError,
+  ListenerError,
   TripswitchError,
 } from './errors.ts'
 export type { CircuitBreakerEvents, Listener, Unsubscribe } from './events.ts'

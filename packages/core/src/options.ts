@@ -56,6 +56,13 @@ export interface CircuitBreakerOptions {
   recoveryThreshold?: number
   /** Probes allowed at once in half_open; other calls are rejected. @default 1 */
   halfOpenMaxCalls?: number
+  /**
+   * Longest hold a callee's `Retry-After` (`permit.failure(error, { retryAfterMs })`) may put on
+   * the circuit, in ms: one upstream answering `Retry-After: 99999999` must not keep it open for
+   * weeks. @default `backoff.maxRecoveryTimeout` when `backoff` is set, else the larger of
+   * `recoveryTimeout` and 600_000 (10 minutes)
+   */
+  maxRetryAfter?: number
   /** Milliseconds after which a call fails with `CircuitTimeoutError` and its signal aborts. @default undefined (none) */
   timeout?: number
   /** Classifies a resolved result: `true` means the call failed. @default undefined (results succeed) */
@@ -101,6 +108,7 @@ export interface ResolvedOptions {
   readonly backoff: ResolvedBackoff | undefined
   readonly recoveryThreshold: number
   readonly halfOpenMaxCalls: number
+  readonly maxRetryAfter: number
   readonly timeout: number | undefined
   readonly detectError: ((result: unknown) => boolean) | undefined
   readonly isFailure: ((error: unknown) => boolean) | undefined

@@ -33,7 +33,7 @@ export interface FailureDetails {
   /**
    * Milliseconds the callee asked not to be called for (an HTTP `Retry-After`). When this
    * failure, or another before that time has passed, opens the circuit, it stays open at least
-   * until then, in every process sharing the store. Capped at {@link MAX_DURATION_MS}.
+   * until then, in every process sharing the store. Capped by the breaker's `maxRetryAfter`.
    * A finite number >= 0. @default 0 (no request)
    */
   readonly retryAfterMs?: number

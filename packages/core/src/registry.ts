@@ -10,6 +10,7 @@ import type { StateStore } from './store.ts'
 import {
   nonEmptyString,
   objectWith,
+  ownMembers,
   positiveInteger,
   rejectUnknownKeys,
   withoutUndefined,
@@ -89,13 +90,11 @@ export class CircuitBreakerRegistry {
     rejectUnknownKeys(given, REGISTRY_KEYS)
     if (given.maxBreakers !== undefined) positiveInteger(given.maxBreakers, 'maxBreakers')
     this.maxBreakers = given.maxBreakers ?? DEFAULTS.maxBreakers
-    if (given.defaults !== undefined) {
-      objectWith([], 'an options object')(given.defaults, 'defaults')
-      rejectRegistryOwned(given.defaults, 'defaults.')
-    }
+    if (given.defaults !== undefined) rejectRegistryOwned(given.defaults, 'defaults.')
     // store and clock are registry options: an error names them, not `defaults.*`.
     resolveOptions({ store: given.store, clock: given.clock })
-    this.defaults = { ...given.defaults, store: given.store, clock: given.clock }
+    const defaults = given.defaults === undefined ? {} : ownMembers(given.defaults)
+    this.defaults = { ...defaults, store: given.store, clock: given.clock }
     prefixErrors('defaults.', () => resolveOptions(this.defaults))
   }
 
@@ -105,8 +104,14 @@ export class CircuitBreakerRegistry {
    * @throws {InvalidOptionsError} naming the option, the rule and the value.
    */
   validate(options?: BreakerDefaults): ResolvedOptions {
-    if (options !== undefined) rejectRegistryOwned(options)
-    return resolveOptions({ ...this.defaults, ...options })
+    const own = options === undefined ? undefined : this.perBreaker(options)
+    return resolveOptions({ ...this.defaults, ...own })
+  }
+
+  /** Per-breaker options, checked and copied from their own members. */
+  private perBreaker(options: BreakerDefaults): Partial<BreakerDefaults> {
+    rejectRegistryOwned(options)
+    return ownMembers(options)
   }
 
   /**
@@ -121,9 +126,9 @@ export class CircuitBreakerRegistry {
       this.breakers.set(name, existing)
       return existing
     }
-    if (options !== undefined) rejectRegistryOwned(options)
+    const own = options === undefined ? undefined : this.perBreaker(options)
     if (this.breakers.size >= this.maxBreakers && !this.evictOne()) return this.overflow(name)
-    const breaker = new CircuitBreaker({ ...this.defaults, ...options, name })
+    const breaker = new CircuitBreaker({ ...this.defaults, ...own, name })
     this.breakers.set(name, breaker)
     this.attach(breaker)
     return breaker
@@ -225,8 +230,11 @@ export class CircuitBreakerRegistry {
 const REGISTRY_OWNED = ['name', 'store', 'clock'] as const
 
 function rejectRegistryOwned(options: object, prefix = ''): void {
+  objectWith([], 'an options object')(options, prefix === '' ? 'options' : prefix.slice(0, -1))
   for (const key of REGISTRY_OWNED) {
-    const value = (options as Record<string, unknown>)[key]
+    const value = Object.hasOwn(options, key)
+      ? (options as Record<string, unknown>)[key]
+      : undefined
     if (value !== undefined)
       throw new InvalidOptionsError(
         `${prefix}${key}`,

@@ -56,6 +56,7 @@ const SCHEMA: { readonly [K in Key]-?: { check: Check; only?: readonly Strategy[
   backoff: { check: backoffCheck },
   recoveryThreshold: { check: positiveInteger },
   halfOpenMaxCalls: { check: positiveInteger },
+  maxRetryAfter: { check: duration },
   timeout: { check: duration },
   detectError: { check: func },
   isFailure: { check: func },
@@ -92,6 +93,8 @@ export function resolveOptions(input: CircuitBreakerOptions = {}): ResolvedOptio
       throw new InvalidOptionsError(key, rule, given[key])
     }
   }
+  // Later reads see only the backoff's own members, like every other option.
+  if (given.backoff !== undefined) given.backoff = withoutUndefined(given.backoff)
   checkContradictions(given)
   if (last !== null && sameOptions(last.given, given)) return last.resolved
   const resolved = build(given, strategy)
@@ -157,6 +160,9 @@ function checkContradictions(given: CircuitBreakerOptions): void {
 function build(given: CircuitBreakerOptions, strategy: Strategy): ResolvedOptions {
   const windowSize = given.windowSize
   const defaultMinimum = Math.min(DEFAULTS.minimumCalls, windowSize ?? Number.POSITIVE_INFINITY)
+  const recoveryTimeout = given.recoveryTimeout ?? DEFAULTS.recoveryTimeout
+  const backoff =
+    given.backoff === undefined ? undefined : resolveBackoff(given.backoff, given.recoveryTimeout)
   return Object.freeze({
     strategy,
     errorThreshold: given.errorThreshold ?? DEFAULTS.errorThreshold,
@@ -166,11 +172,12 @@ function build(given: CircuitBreakerOptions, strategy: Strategy): ResolvedOption
     minimumCalls: given.minimumCalls ?? defaultMinimum,
     slowCallMs: given.slowCallMs,
     slowCallRateThreshold: given.slowCallRateThreshold ?? DEFAULTS.slowCallRateThreshold,
-    recoveryTimeout: given.recoveryTimeout ?? DEFAULTS.recoveryTimeout,
-    backoff:
-      given.backoff === undefined
-        ? undefined
-        : resolveBackoff(given.backoff, given.recoveryTimeout),
+    recoveryTimeout,
+    backoff,
+    maxRetryAfter:
+      given.maxRetryAfter ??
+      backoff?.maxRecoveryTimeout ??
+      Math.max(recoveryTimeout, DEFAULTS.maxRetryAfter),
     recoveryThreshold: given.recoveryThreshold ?? DEFAULTS.recoveryThreshold,
     halfOpenMaxCalls: given.halfOpenMaxCalls ?? DEFAULTS.halfOpenMaxCalls,
     timeout: given.timeout,

@@ -56,27 +56,71 @@ export function oneOf(values: readonly string[]): Check {
   )
 }
 
+/**
+ * True when `value` can stand right of `instanceof` without throwing: a class or function
+ * with a prototype object, a bound class, or an object with `Symbol.hasInstance`. An arrow
+ * function is a function but throws there, at the first failure it is asked about.
+ */
+function isInstanceofTarget(value: unknown): boolean {
+  if (typeof value !== 'function' && (typeof value !== 'object' || value === null)) return false
+  try {
+    void ({} instanceof (value as new () => unknown))
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** An array of classes (constructor functions); `nonEmpty` rejects `[]`. */
 export function errorClasses(nonEmpty: boolean): Check {
   const description = nonEmpty ? 'a non-empty array of error classes' : 'an array of error classes'
-  return rule(
-    (v) =>
-      Array.isArray(v) && (!nonEmpty || v.length > 0) && v.every((c) => typeof c === 'function'),
-    description,
+  return (value, path) => {
+    if (!Array.isArray(value) || (nonEmpty && value.length === 0))
+      throw new InvalidOptionsError(path, description, value)
+    value.forEach((entry: unknown, i) => {
+      if (!isInstanceofTarget(entry))
+        throw new InvalidOptionsError(
+          path,
+          `${description}: entry ${i} is not usable with instanceof (an arrow function?)`,
+          value,
+        )
+    })
+  }
+}
+
+/**
+ * Member `key` of `value`, own or from its class, but never from `Object.prototype`: a value
+ * planted there (prototype pollution) must not become a method or a setting.
+ */
+export function memberOf(value: object, key: string): unknown {
+  for (
+    let o: object | null = value;
+    o !== null && o !== Object.prototype;
+    o = Object.getPrototypeOf(o)
   )
+    if (Object.hasOwn(o, key)) return (o as Record<string, unknown>)[key]
+  return undefined
 }
 
 /** An object (not null, not an array) whose listed members are functions. */
 export function objectWith(methods: readonly string[], description: string): Check {
   return rule((v) => {
     if (typeof v !== 'object' || v === null || Array.isArray(v)) return false
-    const record = v as Record<string, unknown>
-    return methods.every((m) => typeof record[m] === 'function')
+    return methods.every((m) => typeof memberOf(v, m) === 'function')
   }, description)
 }
 
-/** An injected clock: an object with a `now()` method. */
-export const clockObject: Check = objectWith(['now'], 'an object with a now() method')
+const clockWithNow: Check = objectWith(['now'], 'an object with a now() method')
+
+/** An injected clock: an object with a `now()` method; `setTimeout` / `clearTimeout`, when present, are functions. */
+export const clockObject: Check = (value, path) => {
+  clockWithNow(value, path)
+  for (const timer of ['setTimeout', 'clearTimeout']) {
+    const member = memberOf(value as object, timer)
+    if (member !== undefined && typeof member !== 'function')
+      throw new InvalidOptionsError(`${path}.${timer}`, 'a function, or absent', member)
+  }
+}
 
 /** Rejects keys of `input` that are not in `known`. */
 export function rejectUnknownKeys(input: object, known: ReadonlySet<string>, prefix = ''): void {
@@ -88,9 +132,25 @@ export function rejectUnknownKeys(input: object, known: ReadonlySet<string>, pre
   }
 }
 
-/** Copies `input` without its `undefined` members: `undefined` means "use the default". */
+/**
+ * Copies the own enumerable members of `input`, `undefined` ones included (they clear a default
+ * when layered over one), into a record without a prototype, so nothing inherited is read and
+ * an own `"__proto__"` key stays an ordinary key.
+ */
+export function ownMembers<T extends object>(input: T): Partial<T> {
+  const out = Object.create(null) as Partial<T>
+  for (const key of Object.keys(input) as Array<keyof T>) out[key] = input[key]
+  return out
+}
+
+/**
+ * Copies the own members of `input` that are not `undefined` (`undefined` means "use the
+ * default") into a record without a prototype: nothing inherited (a polluted
+ * `Object.prototype`) is read, and an own `"__proto__"` key stays an ordinary key, which the
+ * unknown-key check then refuses.
+ */
 export function withoutUndefined<T extends object>(input: T): Partial<T> {
-  const out: Partial<T> = {}
+  const out = Object.create(null) as Partial<T>
   for (const key of Object.keys(input) as Array<keyof T>) {
     if (input[key] !== undefined) out[key] = input[key]
   }

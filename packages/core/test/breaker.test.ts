@@ -9,6 +9,7 @@ import {
   isCircuitTimeoutError,
   isInvalidOptionsError,
   isTripswitchError,
+  type ListenerError,
   MemoryStore,
   type Permit,
   TripswitchError,
@@ -933,18 +934,20 @@ describe('fallback and wrap', () => {
 // ---------------------------------------------------------------------------------------------
 
 /** Captures errors thrown asynchronously (a throwing listener is reported on a microtask). */
-async function catchUncaught(run: () => Promise<void>): Promise<unknown[]> {
-  const caught: unknown[] = []
-  const saved = process.listeners('uncaughtException')
-  process.removeAllListeners('uncaughtException')
-  const handler = (error: unknown) => caught.push(error)
-  process.on('uncaughtException', handler)
+/** The listener errors reported as process warnings while `run` runs. */
+async function catchWarnings(run: () => Promise<void>): Promise<Error[]> {
+  const caught: Error[] = []
+  const handler = (warning: Error) => {
+    if ((warning as { code?: unknown }).code === 'ERR_CIRCUIT_LISTENER') caught.push(warning)
+  }
+  process.on('warning', handler)
   try {
     await run()
     await flush()
+    // process.emitWarning emits on the next tick.
+    await new Promise((resolve) => setImmediate(resolve))
   } finally {
-    process.removeListener('uncaughtException', handler)
-    for (const listener of saved) process.on('uncaughtException', listener)
+    process.removeListener('warning', handler)
   }
   return caught
 }
@@ -1072,14 +1075,15 @@ describe('events', () => {
       })
       breaker.on(name, () => after.push(name))
     }
-    const caught = await catchUncaught(async () => {
+    const caught = await catchWarnings(async () => {
       await cycle(breaker, clock)
     })
     expect(breaker.state).toBe('closed')
     expect(breaker.activeCalls).toBe(0)
     expect(new Set(after)).toEqual(new Set(EVENT_NAMES))
     expect(caught.length).toBe(after.length)
-    expect(caught.every((e) => e === thrown)).toBe(true)
+    expect(caught.every((e) => e.cause === thrown)).toBe(true)
+    expect(new Set(caught.map((e) => (e as ListenerError).event))).toEqual(new Set(EVENT_NAMES))
   })
 
   it('rejects a listener that is not a function', () => {
