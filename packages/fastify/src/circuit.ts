@@ -4,6 +4,7 @@ import { prepareOpen, sendAnswer } from './answer.ts'
 import { Flight } from './flight.ts'
 import { onTimer, settleAll } from './lifecycle.ts'
 import type { PluginSettings } from './plugin-options.ts'
+import { checkedKey } from './safe-input.ts'
 import type { CircuitSettings } from './settings.ts'
 
 /** State shared by everything one registration of the plugin creates. */
@@ -59,7 +60,8 @@ export class Circuit {
 
   private breaker(request?: FastifyRequest): CircuitBreaker {
     const key = this.settings.hooks.key
-    const name = key !== undefined && request !== undefined ? key(request) : this.name!
+    // Typed as a string, but written by users in JavaScript too: check what it really returned.
+    const name = key !== undefined && request !== undefined ? checkedKey(key(request)) : this.name!
     return this.context.settings.registry.get(name, this.settings.breaker)
   }
 

@@ -1,4 +1,4 @@
-import { CircuitOpenError, inboundOutcome } from '@tripswitch/core'
+import { CircuitOpenError, inboundOutcome, type Outcome } from '@tripswitch/core'
 import type {
   FastifyReply,
   FastifyRequest,
@@ -53,7 +53,10 @@ export function onTimer(
     flight.circuit.settings.timeout,
     context.settings.timeoutMessage,
   )
-  void sendAnswer(request, reply, flight.circuit.settings.hooks.onTimeout, error)
+  // From a timer: a rejection here would be unhandled and end the process.
+  sendAnswer(request, reply, flight.circuit.settings.hooks.onTimeout, error).catch(
+    (failed: unknown) => request.log.error({ err: failed }, 'tripswitch: timeout answer failed'),
+  )
 }
 
 /** Settles one flight from its reply; says whether the reply must be replaced. */
@@ -72,21 +75,35 @@ function verdictOf(
     flight.timeOut()
     return { kind: 'timeout', flight }
   }
+  let outcome: Outcome
+  let error = flight.error
+  try {
+    outcome = outcomeOf(flight, request, reply)
+  } catch (thrown) {
+    // A throwing detectError must neither leak the permit (a half-open slot would stay taken
+    // until its lease ran out) nor fail the reply: it counts a failure, reported with what it threw.
+    outcome = 'failure'
+    error = thrown
+  }
+  const probe = flight.permit.probe
+  // The breaker's `failure` event reports the route's error when it raised one; a plain 5xx
+  // reply has no error to report (and its body is never passed on).
+  flight.settle(outcome, error)
+  // A failed probe reopens the circuit but keeps its own answer, as @fastify/circuit-breaker does.
+  if (outcome !== 'failure' || probe || flight.breaker.state !== 'open') return undefined
+  return { kind: 'open', flight }
+}
+
+/** The reply's outcome: the user's `detectError`, else the status. */
+function outcomeOf(flight: Flight, request: FastifyRequest, reply: FastifyReply): Outcome {
   const { detectError } = flight.circuit.settings.hooks
   // By default the reply's status decides, as in @fastify/circuit-breaker: an error handler may
   // have answered a thrown error with another status than the error's own.
   const error = detectError === undefined ? undefined : flight.error
-  const outcome = inboundOutcome(
+  return inboundOutcome(
     { statusCode: reply.statusCode, error, request, response: reply },
     detectError,
   )
-  const probe = flight.permit.probe
-  // The breaker's `failure` event reports the route's error when it raised one; a plain 5xx
-  // reply has no error to report (and its body is never passed on).
-  flight.settle(outcome, flight.error)
-  // A failed probe reopens the circuit but keeps its own answer, as @fastify/circuit-breaker does.
-  if (outcome !== 'failure' || probe || flight.breaker.state !== 'open') return undefined
-  return { kind: 'open', flight }
 }
 
 function replacement(

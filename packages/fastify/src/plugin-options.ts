@@ -1,6 +1,7 @@
 import { CircuitBreakerRegistry } from '@tripswitch/core'
 import { asWritten, expect, is, isOptionsObject, optional } from './check.ts'
 import { COMPAT_DEFAULTS, type FastifyCircuitBreakerOptions } from './options.ts'
+import { ownOptions } from './safe-input.ts'
 import { EMPTY_LAYER, type Layer, layerOf, settingsOf } from './settings.ts'
 
 /** The plugin's options, validated. */
@@ -25,8 +26,9 @@ const REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers']
 export function resolvePluginOptions(
   input: FastifyCircuitBreakerOptions | null | undefined,
 ): PluginSettings {
-  const given = input ?? {}
-  expect(isOptionsObject(given), 'options', 'an options object', given)
+  expect(isOptionsObject(input ?? {}), 'options', 'an options object', input)
+  // Own properties only: a value set on Object.prototype is never an option.
+  const given = ownOptions(input ?? {}) as FastifyCircuitBreakerOptions
   const {
     timeoutErrorMessage,
     circuitOpenErrorMessage,

@@ -72,7 +72,7 @@ function onRoute(context: PluginContext, route: RouteOptions): void {
     circuit.bind(route.method, route.url)
     guarded = true
   }
-  const layer = configLayer(context, route.config?.circuitBreaker, guarded)
+  const layer = configLayer(context, ownConfig(route.config), guarded)
   if (layer === undefined) return
   const circuit = new Circuit(
     context,
@@ -82,6 +82,13 @@ function onRoute(context: PluginContext, route: RouteOptions): void {
   circuit.bind(route.method, route.url)
   // First, so that a refused request costs no other preHandler any work.
   route.preHandler = [circuit.preHandler, ...(handlers as FastifyCircuitBreakerBeforeHandler[])]
+}
+
+/** The route's `config.circuitBreaker`, when the config has it as its own property. */
+function ownConfig(config: unknown): unknown {
+  return isOptionsObject(config) && Object.hasOwn(config, 'circuitBreaker')
+    ? config.circuitBreaker
+    : undefined
 }
 
 function configLayer(context: PluginContext, value: unknown, guarded: boolean): Layer | undefined {

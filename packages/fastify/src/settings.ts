@@ -6,6 +6,7 @@ import {
 } from '@tripswitch/core'
 import { asWritten, expect, is, isOptionsObject, optional } from './check.ts'
 import { type CircuitBreakerRouteOptions, COMPAT_DEFAULTS } from './options.ts'
+import { ownOptions } from './safe-input.ts'
 
 /** The options of a circuit that are functions of this plugin, not of the core. */
 export type CircuitHooks = Pick<
@@ -14,6 +15,8 @@ export type CircuitHooks = Pick<
 >
 
 const HOOK_NAMES = ['onCircuitOpen', 'onTimeout', 'detectError', 'key'] as const
+// The options of a layer that are this plugin's (the rest go to core).
+const OWN_NAMES = ['threshold', 'resetTimeout', 'name', ...HOOK_NAMES]
 
 /** One layer of circuit options (the plugin's or a route's), in core names. */
 export interface Layer {
@@ -37,7 +40,12 @@ export interface CircuitSettings {
 }
 
 /** A layer that sets nothing. */
-export const EMPTY_LAYER: Layer = { core: {}, written: {}, name: undefined, hooks: {} }
+export const EMPTY_LAYER: Layer = {
+  core: record(),
+  written: record(),
+  name: undefined,
+  hooks: record(),
+}
 
 // Core options that act on a call's result or thrown error. An HTTP circuit classifies its
 // permits from the reply (the route's error reaches the breaker only for its `failure` event),
@@ -49,18 +57,20 @@ const UNSUPPORTED = ['isFailure', 'ignoreErrors', 'recordErrors', 'fallback']
 export function layerOf(input: unknown, prefix: string): Layer {
   const path = prefix === '' ? 'options' : prefix.slice(0, -1)
   expect(isOptionsObject(input), path, 'an options object', input)
-  const { threshold, resetTimeout, name, onCircuitOpen, onTimeout, detectError, key, ...rest } =
-    input as CircuitBreakerRouteOptions
+  // Own properties only: a value set on Object.prototype is never an option.
+  const given = asWritten(() => ownOptions(input as object), {}, prefix)
+  const { threshold, resetTimeout, name, onCircuitOpen, onTimeout, detectError, key } =
+    given as CircuitBreakerRouteOptions
   const hooks: CircuitHooks = { onCircuitOpen, onTimeout, detectError, key }
   for (const hook of HOOK_NAMES)
     optional(hooks[hook], is.function, `${prefix}${hook}`, 'a function')
-  const core: Record<string, unknown> = {}
-  for (const [option, value] of Object.entries(rest)) {
+  const core: Record<string, unknown> = record()
+  for (const [option, value] of Object.entries(ownOptions(given, OWN_NAMES))) {
     const rule = 'left out: @tripswitch/fastify classifies replies (see detectError)'
     expect(value === undefined || !UNSUPPORTED.includes(option), `${prefix}${option}`, rule, value)
     if (value !== undefined) core[option] = value
   }
-  const written: Record<string, string> = {}
+  const written: Record<string, string> = record()
   alias(core, written, prefix, 'threshold', threshold, 'errorThreshold')
   alias(core, written, prefix, 'resetTimeout', resetTimeout, 'recoveryTimeout')
   if (name !== undefined) asWritten(() => resolveOptions({ name }), {}, prefix)
@@ -73,8 +83,8 @@ export function layerOf(input: unknown, prefix: string): Layer {
 // misfit is still an error.
 function inherited(plugin: Layer, route: Layer): Record<string, unknown> {
   const strategy = route.core.strategy as Strategy | undefined
-  if (strategy === undefined) return { ...plugin.core }
-  const kept: Record<string, unknown> = {}
+  const kept: Record<string, unknown> = record()
+  if (strategy === undefined) return Object.assign(kept, plugin.core)
   for (const [option, value] of Object.entries(plugin.core))
     if (usedByStrategy(option, strategy)) kept[option] = value
   return kept
@@ -102,20 +112,29 @@ function alias(
  * @throws {InvalidOptionsError}
  */
 export function settingsOf(plugin: Layer, route: Layer, prefix: string): CircuitSettings {
-  const core: Record<string, unknown> = { ...inherited(plugin, route), ...route.core }
+  // Prototype-free: `core.timeout` must never read a value set on Object.prototype.
+  const core = Object.assign(inherited(plugin, route), route.core)
   core.timeout ??= COMPAT_DEFAULTS.timeout
   core.recoveryTimeout ??= COMPAT_DEFAULTS.resetTimeout
-  const written: Record<string, string> = {}
+  const written: Record<string, string> = record()
   for (const option of Object.keys(core)) {
-    const name = option in route.core ? route.written[option] : plugin.written[option]
+    const name = Object.hasOwn(route.core, option) ? route.written[option] : plugin.written[option]
     if (name !== undefined) written[option] = name
   }
   const breaker = core as BreakerDefaults
   asWritten(() => resolveOptions(breaker), written, prefix)
-  const hooks: CircuitHooks = {}
+  const hooks: CircuitHooks = record()
   for (const hook of HOOK_NAMES) {
     const chosen = route.hooks[hook] ?? plugin.hooks[hook]
     if (chosen !== undefined) Object.assign(hooks, { [hook]: chosen })
   }
   return { name: route.name, breaker, timeout: core.timeout as number, hooks }
+}
+
+/**
+ * A record without a prototype: every lookup in the records of a layer or circuit (`in`, `??`,
+ * indexing) sees only what was put there, never a value set on Object.prototype.
+ */
+function record<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>
 }
