@@ -43,7 +43,8 @@ export function asWritten<T>(
     return validate()
   } catch (error) {
     if (!isInvalidOptionsError(error)) throw error
-    const option = `${prefix}${names[error.option] ?? error.option}`
+    const renamed = Object.hasOwn(names, error.option) ? names[error.option] : undefined
+    const option = `${prefix}${renamed ?? error.option}`
     if (option === error.option) throw error
     throw new InvalidOptionsError(option, error.rule, error.value)
   }
