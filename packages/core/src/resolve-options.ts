@@ -114,7 +114,8 @@ export function usedByStrategy(option: string, strategy: Strategy): boolean {
 
 /** The name of a breaker made from `input`: its `name`, or a random UUID. */
 export function breakerName(input: CircuitBreakerOptions): string {
-  return input.name ?? globalThis.crypto.randomUUID()
+  const name = Object.hasOwn(input, 'name') ? input.name : undefined
+  return name ?? globalThis.crypto.randomUUID()
 }
 
 // Breakers are usually made in bulk from one set of options (a registry's defaults, a loop over
