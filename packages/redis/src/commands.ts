@@ -20,6 +20,24 @@ export interface Command<T> {
   readonly parse: (reply: unknown) => T
 }
 
+/**
+ * What this instance knows of a breaker, sent with every script call: a script that finds the
+ * key lost re-creates it from this, and one that finds it behind moves it past this, so the
+ * breaker's generation never goes back because Redis forgot it.
+ */
+export interface Known {
+  /** The state this instance last heard from Redis or reached itself. */
+  readonly state: SharedState
+  /** True when this instance moved the breaker alone while Redis was away: a stricter state of its own wins. */
+  readonly alone: boolean
+}
+
+/** What an instance that knows nothing of a breaker sends. */
+export const KNOWS_NOTHING: Known = Object.freeze({
+  state: Object.freeze({ state: 'closed', generation: 0, retryAfterMs: 0, openings: 0 }),
+  alone: false,
+})
+
 /** The store operations as script calls: argument order and reply layout live here only. */
 export class Commands {
   constructor(
@@ -30,53 +48,50 @@ export class Commands {
     private readonly offset: () => number,
   ) {}
 
-  read(name: string): Command<SharedState> {
+  /** The arguments every script starts with (see scripts.ts): keys, then the common ARGV. */
+  head(name: string, known: Known): (string | number)[] {
     const k = keysOf(this.options.prefix, name)
+    const s = known.state
+    return [
+      ...[k.state, k.window, k.leases, k.reporters, this.offset(), this.channel, k.id],
+      ...[this.options.stateTtl, s.state, s.generation, s.retryAfterMs, s.openings],
+      known.alone ? 1 : 0,
+    ]
+  }
+
+  read(name: string, known: Known): Command<SharedState> {
+    const head = this.head(name, known)
     return {
-      send: () => this.scripts.tripswitchRead(k.state, this.offset()),
+      send: () => this.scripts.tripswitchRead(...head),
       parse: (reply) => stateAt(reply, 0),
     }
   }
 
-  transition(name: string, request: TransitionRequest): Command<SharedState> {
-    const k = keysOf(this.options.prefix, name)
+  transition(name: string, known: Known, request: TransitionRequest): Command<SharedState> {
+    const head = this.head(name, known)
     const { fromGeneration, to, openForMs, openings } = request
     return {
       send: () =>
-        this.scripts.tripswitchTransition(
-          ...[k.state, k.window, k.leases, this.offset(), fromGeneration ?? '', to],
-          ...[openForMs, openings, this.options.stateTtl, this.channel, k.id],
-        ),
+        this.scripts.tripswitchTransition(...head, fromGeneration ?? '', to, openForMs, openings),
       parse: (reply) => stateAt(reply, 0),
     }
   }
 
-  acquire(name: string, request: ProbeRequest): Command<ProbeGrant> {
-    const k = keysOf(this.options.prefix, name)
+  acquire(name: string, known: Known, request: ProbeRequest): Command<ProbeGrant> {
+    const head = this.head(name, known)
     const leaseMs = this.options.leaseMs ?? request.leaseMs
     return {
       send: () =>
-        this.scripts.tripswitchAcquire(
-          ...[k.state, k.leases, this.offset(), request.token, request.maxProbes, leaseMs],
-          ...[this.options.stateTtl, this.channel, k.id],
-        ),
+        this.scripts.tripswitchAcquire(...head, request.token, request.maxProbes, leaseMs),
       parse: (reply) => ({ granted: intAt(reply as Reply, 0) === 1, state: stateAt(reply, 1) }),
     }
   }
 
-  release(name: string, release: ProbeRelease): Command<ProbeReleaseResult> {
-    const k = keysOf(this.options.prefix, name)
+  release(name: string, known: Known, release: ProbeRelease): Command<ProbeReleaseResult> {
+    const head = this.head(name, known)
     const { generation, token, outcome } = release
     return {
-      send: () =>
-        this.scripts.tripswitchRelease(
-          k.state,
-          k.leases,
-          this.offset(),
-          generation,
-          token,
-          outcome,
-        ),
+      send: () => this.scripts.tripswitchRelease(...head, generation, token, outcome),
       parse: (reply) => ({
         held: intAt(reply as Reply, 0) === 1,
         successes: intAt(reply as Reply, 1),
@@ -85,16 +100,20 @@ export class Commands {
     }
   }
 
-  record(name: string, batch: OutcomeBatch, window: WindowSpec): Command<RecordResult> {
-    const k = keysOf(this.options.prefix, name)
-    const { quorum, stateTtl, instanceId } = this.options
+  record(
+    name: string,
+    known: Known,
+    batch: OutcomeBatch,
+    window: WindowSpec,
+  ): Command<RecordResult> {
+    const head = this.head(name, known)
+    const { quorum, instanceId } = this.options
     const b = batch
     return {
       send: () =>
         this.scripts.tripswitchRecord(
-          ...[k.state, k.window, k.reporters, this.offset(), b.generation, b.successes],
-          ...[b.failures, b.slowCalls, b.trailingFailures, window.bucketMs, window.buckets],
-          ...[stateTtl, quorum > 1 ? instanceId : ''],
+          ...[...head, b.generation, b.successes, b.failures, b.slowCalls, b.trailingFailures],
+          ...[window.bucketMs, window.buckets, quorum > 1 ? instanceId : ''],
         ),
       parse: (reply) => ({
         counted: intAt(reply as Reply, 0) === 1,

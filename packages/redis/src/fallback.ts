@@ -33,12 +33,23 @@ export class Fallback {
     this.local.seed(name, state)
   }
 
+  /** What this instance knows of `name` (what it heard, or reached alone), whatever the policy. */
+  known(name: string): SharedState {
+    return this.local.read(name)
+  }
+
   read(name: string): SharedState {
     return this.policy === 'local' ? this.local.read(name) : this.fixed()
   }
 
   /** Applied at once (as the breaker applied it), so a local open time counts from the trip. */
   transition(name: string, request: TransitionRequest): SharedState {
+    const from = request.fromGeneration
+    const known = this.local.read(name)
+    // A breaker ahead of what this instance knows (it took a fixed answer and moved on) is
+    // followed, so what is known never lags a breaker's generation.
+    if (from !== null && from > known.generation)
+      this.local.seed(name, { ...known, generation: from })
     const local = this.local.transition(name, request)
     return this.policy === 'local' ? local : this.fixed()
   }

@@ -1,3 +1,4 @@
+export type { RedisStoreEvents } from './events.ts'
 export { breakerId } from './keys.ts'
 export { StoreTimeoutError, StoreUnavailableError } from './link.ts'
 export type {

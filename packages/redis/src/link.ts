@@ -22,10 +22,14 @@ export class StoreTimeoutError extends Error {
   }
 }
 
-/** Redis is not connected (the client is not ready): the store did not send anything. */
+/**
+ * Redis is not connected (the client is not ready): the store did not send anything. `cause` is
+ * the client's last `'error'` event (a refused connection, a wrong password), if any.
+ */
 export class StoreUnavailableError extends Error {
-  constructor(status: string) {
-    super(`Redis client is not ready (status ${status})`)
+  constructor(status: string, cause?: unknown) {
+    const why = cause instanceof Error ? `: ${cause.message.slice(0, 200)}` : ''
+    super(`Redis client is not ready (status ${status})${why}`, { cause })
     this.name = 'StoreUnavailableError'
   }
 }

@@ -1,4 +1,4 @@
-import { type Check, checks, InvalidOptionsError } from '@tripswitch/core'
+import { checks, InvalidOptionsError } from '@tripswitch/core'
 import type { Redis } from 'ioredis'
 
 /** What the store does while Redis is unreachable or slow. */
@@ -72,7 +72,7 @@ const KNOWN = new Set([
 
 const PREFIX = /^[A-Za-z0-9._:/-]{0,64}$/
 const INSTANCE = /^[A-Za-z0-9._:/-]{1,64}$/
-/** Longest piece of a bad string quoted in an error message (a 1 MB prefix must not be logged). */
+/** Longest piece of an unknown option's name quoted in an error (core clips the values). */
 const QUOTED = 100
 
 function isClient(value: unknown): value is Redis {
@@ -81,29 +81,10 @@ function isClient(value: unknown): value is Redis {
   return typeof c.defineCommand === 'function' && typeof c.duplicate === 'function'
 }
 
-function shorten(text: string): string {
-  return text.length <= QUOTED ? text : `${text.slice(0, QUOTED)}… (${text.length} characters)`
-}
-
-/**
- * The error for a bad option, quoting at most {@link QUOTED} characters of a string value (or
- * of an unknown option's name); `value` still holds what was given.
- */
+/** The error for a bad option; an unknown option's name is quoted up to {@link QUOTED} characters. */
 function invalid(option: string, rule: string, value: unknown): InvalidOptionsError {
-  const quoted = typeof value === 'string' ? shorten(value) : value
-  const error = new InvalidOptionsError(shorten(option), rule, quoted)
-  ;(error as unknown as { value: unknown }).value = value
-  return error
-}
-
-/** Runs one of core's checks, rethrowing its error with a short quote of the value. */
-function check(rule: Check, value: unknown, option: string): void {
-  try {
-    rule(value, option)
-  } catch (error) {
-    if (error instanceof InvalidOptionsError) throw invalid(option, error.rule, value)
-    throw error
-  }
+  const name = option.length <= QUOTED ? option : `${option.slice(0, QUOTED)}…`
+  return new InvalidOptionsError(name, rule, value)
 }
 
 function pattern(value: unknown, re: RegExp, option: string, rule: string): void {
@@ -141,13 +122,13 @@ export function resolveStoreOptions(input: RedisStoreOptions): ResolvedStoreOpti
     commandTimeout: or('commandTimeout', 200),
     stateTtl: or('stateTtl', 604_800_000),
   }
-  for (const [key, value] of Object.entries(durations)) check(checks.duration, value, key)
+  for (const [key, value] of Object.entries(durations)) checks.duration(value, key)
   const leaseMs = or('leaseMs', undefined)
-  if (leaseMs !== undefined) check(checks.duration, leaseMs, 'leaseMs')
+  if (leaseMs !== undefined) checks.duration(leaseMs, 'leaseMs')
   const quorum = or('quorum', 1)
-  check(checks.positiveInteger, quorum, 'quorum')
+  checks.positiveInteger(quorum, 'quorum')
   const onStoreUnavailable = or('onStoreUnavailable', 'local')
-  check(checks.oneOf(['local', 'open', 'closed']), onStoreUnavailable, 'onStoreUnavailable')
+  checks.oneOf(['local', 'open', 'closed'])(onStoreUnavailable, 'onStoreUnavailable')
   const testing = or('testing', false)
   if (typeof testing !== 'boolean') throw invalid('testing', 'a boolean', testing)
   return Object.freeze({

@@ -15,7 +15,8 @@ import type {
 } from '@tripswitch/core'
 import { InvalidOptionsError } from '@tripswitch/core'
 import type { Redis } from 'ioredis'
-import { type Command, Commands } from './commands.ts'
+import { type Command, Commands, type Known } from './commands.ts'
+import { type RedisStoreEvents, StoreEmitter } from './events.ts'
 import { Fallback } from './fallback.ts'
 import { keysOf } from './keys.ts'
 import { defineScripts, openSubscriber, StoreUnavailableError, withTimeout } from './link.ts'
@@ -28,13 +29,19 @@ import { MalformedReplyError, parseMessage, stateAt } from './replies.ts'
 import { Subscriptions } from './subscriptions.ts'
 import { Syncer } from './syncer.ts'
 
-/** A half-open probe request Redis refused, reused until it expires or the generation moves. */
-interface Denial {
-  readonly grant: ProbeGrant
-  readonly until: number
-  /** Test time offset when refused: time travel ends the denial too. */
-  readonly offset: number
+type Answer = SharedState | { readonly state: SharedState }
+
+/** The pipeline the poll sends: the scripts are defined on the client, so on its pipelines too. */
+type PollPipeline = {
+  hset(key: string, field: string, value: number): unknown
+  pexpire(key: string, ms: number): unknown
+  ping(): unknown
+  tripswitchRead(...args: (string | number)[]): unknown
+  exec(): Promise<[Error | null, unknown][] | null>
 }
+
+const stateOf = (answer: Answer): SharedState =>
+  'generation' in answer ? answer : (answer as { state: SharedState }).state
 
 /**
  * A {@link StateStore} in Redis: one circuit breaker shared by every process of a service.
@@ -43,41 +50,49 @@ interface Denial {
  * messages. Outcomes reach Redis only as batches flushed every `syncInterval`, so a closed
  * breaker makes no Redis call per request. When Redis is slow or unreachable, every operation
  * answers from the `onStoreUnavailable` fallback within `commandTimeout`: a protected call never
- * fails or hangs because of Redis.
+ * fails or hangs because of Redis. Every script carries what this instance knows of the
+ * breaker, so a Redis that lost its keys is brought back to it rather than resetting breakers.
  */
 export class RedisStore implements StateStore {
   private readonly options: ResolvedStoreOptions
   private readonly client: Redis
   private readonly commands: Commands
   private readonly channel: string
-  /** Answers while Redis is away, kept in step with every answer from Redis. */
+  /** What this instance knows of each breaker; answers while Redis is away. */
   private readonly fallback: Fallback
   private readonly subscriptions: Subscriptions
-  /** Names answered by the fallback since Redis was last reached: their next answer resyncs. */
-  private readonly dirty = new Set<string>()
-  /**
-   * Refused probe requests by name: while half_open, an instance asks Redis at most once per
-   * `syncInterval` (±15 %), so Redis load during recovery is O(instances), not O(requests).
-   */
-  private readonly denials = new Map<string, Denial>()
   private readonly syncer: Syncer
+  private readonly emitter = new StoreEmitter()
   private subscriber: Redis | null = null
   private down = false
+  /** Outages so far: each breaker's `storeError` is emitted once per outage. */
+  private outage = 0
+  private outageError: unknown = null
+  private downSince = 0
+  /** The command client's last `'error'` event, the cause of a "not ready". */
+  private lastClientError: unknown
   private closed = false
   private offset = 0
   /** The pub/sub connection (re)subscribed: messages may have been lost for every name. */
   private resubscribed = false
-  private readonly onClientError = (error: unknown) => this.markDown(error)
+  private readonly onClientError = (error: unknown) => {
+    this.lastClientError = error
+    this.markDown(error)
+  }
+  private readonly onClientReady = () => this.syncer.pollSoon()
 
+  /** @throws {InvalidOptionsError} naming the option, for a bad or unknown option (`null` included). */
   constructor(options: RedisStoreOptions) {
     this.options = resolveStoreOptions(options)
     this.client = this.options.client
     this.channel = `${this.options.prefix}events`
     this.fallback = new Fallback(this.options.onStoreUnavailable, this.options.pollInterval)
-    this.subscriptions = new Subscriptions(this.options.prefix)
+    this.subscriptions = new Subscriptions(this.options.prefix, (name) => this.forget(name))
     const scripts = defineScripts(this.client)
     this.commands = new Commands(scripts, this.options, this.channel, () => this.offset)
     this.client.on('error', this.onClientError)
+    // A client that connects (or reconnects) is read at once, not at the next jittered poll.
+    this.client.on('ready', this.onClientReady)
     this.syncer = new Syncer(this.options, {
       flush: (name, batch, window) => this.record(name, batch, window),
       poll: () => this.poll(),
@@ -87,6 +102,18 @@ export class RedisStore implements StateStore {
   /** True while the store answers from its fallback (Redis unreachable or failing). */
   get unavailable(): boolean {
     return this.down || this.client.status !== 'ready'
+  }
+
+  /**
+   * Listens to the store's own events: `down` (once per outage), `up` (Redis answers again) and
+   * `error` (a failure of one breaker's key only). Returns the function that stops listening.
+   * @throws {InvalidOptionsError} for an unknown event or a listener that is not a function.
+   */
+  on<K extends keyof RedisStoreEvents>(
+    event: K,
+    listener: (payload: RedisStoreEvents[K]) => void,
+  ): Unsubscribe {
+    return this.emitter.on(event, listener)
   }
 
   /**
@@ -100,7 +127,8 @@ export class RedisStore implements StateStore {
 
   /** @inheritdoc */
   read(name: string): Promise<SharedState> {
-    return this.run(name, this.commands.read(name), () => this.fallback.read(name))
+    const command = this.commands.read(name, this.known(name))
+    return this.run(name, command, () => this.fallback.read(name))
   }
 
   /** @inheritdoc */
@@ -111,50 +139,48 @@ export class RedisStore implements StateStore {
   ): Unsubscribe {
     this.subscriber ??= this.openSubscriber()
     this.syncer.start()
-    return this.subscriptions.add(name, listener, onError)
+    const unsubscribe = this.subscriptions.add(name, listener, onError)
+    // A breaker created during an outage hears of it too: after its constructor returns, so a
+    // listener attached right after `new CircuitBreaker(...)` gets it.
+    if (this.down && onError !== undefined) queueMicrotask(() => this.tellOutage())
+    return unsubscribe
   }
 
   /** @inheritdoc */
   transition(name: string, request: TransitionRequest): Promise<SharedState> {
+    // Known before the local move: a lost key is re-created at the generation the request is from.
+    const known = this.known(name)
     // The fallback moves now, as the breaker did: if Redis never answers, the local open
     // deadline counts from the trip, not from the timeout. A Redis answer overrides it.
     const local = this.fallback.transition(name, request)
-    return this.run(name, this.commands.transition(name, request), () => local)
+    return this.run(name, this.commands.transition(name, known, request), () => local)
   }
 
   /** @inheritdoc */
   acquireProbe(name: string, request: ProbeRequest): Promise<ProbeGrant> {
-    const denial = this.denials.get(name)
-    if (denial !== undefined && !this.down) {
+    const sub = this.subscriptions.get(name)
+    const denial = sub?.denial
+    if (sub !== undefined && denial !== undefined && !this.down) {
       const current =
         denial.grant.state.generation === request.generation && denial.offset === this.offset
       if (current && performance.now() < denial.until) return Promise.resolve(denial.grant)
-      this.denials.delete(name)
+      sub.denial = undefined
     }
-    const command = this.commands.acquire(name, request)
+    const command = this.commands.acquire(name, this.known(name), request)
     const answer = this.run(name, command, () => this.fallback.acquireProbe(name, request))
     return answer.then((grant) => this.remember(name, grant))
   }
 
   /** @inheritdoc */
   releaseProbe(name: string, release: ProbeRelease): Promise<ProbeReleaseResult> {
-    const command = this.commands.release(name, release)
+    const command = this.commands.release(name, this.known(name), release)
     return this.run(name, command, () => this.fallback.releaseProbe(name, release))
   }
 
   /** @inheritdoc */
   record(name: string, batch: OutcomeBatch, window: WindowSpec): Promise<RecordResult> {
-    const command = this.commands.record(name, batch, window)
+    const command = this.commands.record(name, this.known(name), batch, window)
     return this.run(name, command, () => this.fallback.record(name, batch, window))
-  }
-
-  /** Caches a refusal while half_open (see {@link denials}). */
-  private remember(name: string, grant: ProbeGrant): ProbeGrant {
-    if (grant.granted || grant.state.state !== 'half_open' || this.down) return grant
-    const jitter = 0.85 + 0.3 * Math.random()
-    const until = performance.now() + this.options.syncInterval * jitter
-    this.denials.set(name, { grant, until, offset: this.offset })
-    return grant
   }
 
   /** @inheritdoc */
@@ -162,7 +188,7 @@ export class RedisStore implements StateStore {
     const { leaseMs } = this.options
     // A lease shorter than the call it guards would let a second probe in while the first runs.
     if (leaseMs !== undefined && feed.callTimeout !== undefined && leaseMs <= feed.callTimeout) {
-      const rule = `> the call timeout of breaker "${name}" (${feed.callTimeout} ms)`
+      const rule = `> the call timeout of breaker "${name.slice(0, 100)}" (${feed.callTimeout} ms)`
       throw new InvalidOptionsError('leaseMs', rule, leaseMs)
     }
     return this.syncer.track(name, feed)
@@ -189,10 +215,31 @@ export class RedisStore implements StateStore {
     this.closed = true
     this.syncer.stop()
     this.client.off('error', this.onClientError)
+    this.client.off('ready', this.onClientReady)
     this.subscriber?.disconnect()
     this.subscriber = null
     this.subscriptions.clear()
     this.fallback.close()
+    this.emitter.clear()
+  }
+
+  /** What this instance knows of `name`, sent with each script (see {@link Known}). */
+  private known(name: string): Known {
+    const state = this.fallback.known(name)
+    const sub = this.subscriptions.get(name)
+    const alone = sub !== undefined && sub.dirty && state.generation > sub.heardGeneration
+    return { state, alone }
+  }
+
+  /** Caches a refusal while half_open (see `Subscription.denial`). */
+  private remember(name: string, grant: ProbeGrant): ProbeGrant {
+    const sub = this.subscriptions.get(name)
+    if (sub === undefined || grant.granted || grant.state.state !== 'half_open' || this.down)
+      return grant
+    const jitter = 0.85 + 0.3 * Math.random()
+    const until = performance.now() + this.options.syncInterval * jitter
+    sub.denial = { grant, until, offset: this.offset }
+    return grant
   }
 
   /**
@@ -200,94 +247,153 @@ export class RedisStore implements StateStore {
    * subscribers in step; any failure (not ready, timeout, error reply, malformed reply)
    * answers from the fallback instead. Never rejects.
    */
-  private async run<T extends { state: SharedState } | SharedState>(
+  private async run<T extends Answer>(
     name: string,
     command: Command<T>,
     fallback: () => T,
   ): Promise<T> {
-    if (this.closed || this.unavailable) {
-      if (!this.closed && !this.down) this.markDown(new StoreUnavailableError(this.client.status))
-      this.dirty.add(name)
-      return fallback()
-    }
     try {
-      const reply = await withTimeout(command.send(), this.options.commandTimeout)
-      let answer = command.parse(reply)
-      const bare = 'generation' in answer
-      const state = bare ? (answer as SharedState) : (answer as { state: SharedState }).state
-      if (this.dirty.delete(name)) {
-        const resynced = { ...state, resync: true }
-        answer = (bare ? resynced : { ...answer, state: resynced }) as T
+      if (this.closed || this.unavailable) {
+        if (!this.closed) this.markDown(this.notReady())
+        return this.alone(name, fallback)
       }
-      this.heard(name, state)
-      return answer
-    } catch (error) {
-      // A foreign value in one breaker's key concerns that breaker only, not the connection.
-      if (error instanceof MalformedReplyError) this.subscriptions.failedOne(name, error)
-      else this.markDown(error)
-      this.dirty.add(name)
-      return fallback()
+      try {
+        const reply = await withTimeout(command.send(), this.options.commandTimeout)
+        const answer = command.parse(reply)
+        this.heard(name, stateOf(answer), false)
+        return answer
+      } catch (error) {
+        // A foreign value in one breaker's key concerns that breaker only, not the connection.
+        if (error instanceof MalformedReplyError) this.malformed(name, error)
+        else this.markDown(error)
+        return this.alone(name, fallback)
+      }
+    } finally {
+      // Names no breaker listens to are not kept: memory follows the breakers alive.
+      if (this.subscriptions.get(name) === undefined) this.fallback.delete(name)
     }
   }
 
-  /** A state heard from Redis: the fallback follows it, and subscribers get it if newer. */
-  private heard(name: string, state: SharedState, resync = false): void {
-    this.fallback.seed(name, state)
-    const denial = this.denials.get(name)
-    if (denial !== undefined && denial.grant.state.generation !== state.generation)
-      this.denials.delete(name)
-    this.subscriptions.push(name, state, resync)
+  /** Answers from the fallback, marking the name as moved without Redis. */
+  private alone<T>(name: string, fallback: () => T): T {
+    const sub = this.subscriptions.get(name)
+    if (sub !== undefined) sub.dirty = true
+    return fallback()
   }
 
-  /** Redis failed: answer from the fallback until a poll reaches it again. */
+  private notReady(): StoreUnavailableError {
+    return new StoreUnavailableError(this.client.status, this.lastClientError)
+  }
+
+  /**
+   * A state heard from Redis (a script's answer, or a published message): what is known follows
+   * it, and subscribers get it if newer. One older than what is known means Redis lost the key
+   * and an instance that knew less re-created it: it is not taken, and the next poll reads the
+   * name, which moves the key past what this instance knows.
+   */
+  private heard(name: string, state: SharedState, published: boolean): void {
+    const sub = this.subscriptions.get(name)
+    if (sub === undefined) return
+    // While this instance moves alone, only a script carrying its moves may overwrite them.
+    if (published && sub.dirty) return
+    if (state.generation < this.fallback.known(name).generation) {
+      sub.heardAt = 0
+      this.syncer.pollSoon()
+      return
+    }
+    this.fallback.seed(name, state)
+    sub.heardAt = performance.now()
+    sub.heardGeneration = state.generation
+    sub.dirty = false
+    if (sub.denial !== undefined && sub.denial.grant.state.generation !== state.generation)
+      sub.denial = undefined
+    this.subscriptions.push(name, state)
+  }
+
+  private malformed(name: string, error: MalformedReplyError): void {
+    this.subscriptions.failedOne(name, error)
+    this.emitter.emit('error', { name, error })
+  }
+
+  /** Redis failed: answer from the fallback until a poll reaches it again. Once per outage. */
   private markDown(error: unknown): void {
     if (this.closed || this.down) return
     this.down = true
+    this.outage++
+    this.outageError = error
+    this.downSince = performance.now()
     this.syncer.pollSoon()
-    const names = this.subscriptions.names()
-    for (const name of names) this.dirty.add(name)
-    this.subscriptions.failed(error)
+    this.subscriptions.dirtyAll()
+    this.emitter.emit('down', { error })
+    this.tellOutage()
     if (this.fallback.pushes)
-      for (const name of names) this.subscriptions.push(name, this.fallback.read(name), true)
+      for (const name of this.subscriptions.names())
+        this.subscriptions.push(name, this.fallback.read(name), true)
   }
 
-  /** Reads every subscribed name (one pipeline): lost messages, and recovery after an outage. */
+  /** Tells every breaker not yet told of the current outage (breakers created during it too). */
+  private tellOutage(): void {
+    if (this.down && !this.closed) this.subscriptions.failed(this.outage, this.outageError)
+  }
+
+  /** Redis took a write again: the outage is over. */
+  private markUp(): void {
+    if (!this.down) return
+    this.down = false
+    this.emitter.emit('up', { downtimeMs: Math.round(performance.now() - this.downSince) })
+  }
+
+  /**
+   * Reads every subscribed name (one pipeline): lost messages, and recovery after an outage.
+   * While down it starts with a write, not a PING: a Redis out of memory answers PING and reads
+   * but refuses writes, and is still down.
+   */
   private async poll(): Promise<void> {
     if (this.closed || this.client.status !== 'ready') return
+    const recovering = this.down
     // Names heard from lately (flush replies, messages) need no poll, except to recover.
     const names =
-      this.down || this.resubscribed
+      recovering || this.resubscribed
         ? this.subscriptions.names()
         : this.subscriptions.unheardFor(this.options.pollInterval / 2)
     this.resubscribed = false
     try {
-      const pipeline = this.client.pipeline() as unknown as Record<
-        string,
-        (...args: unknown[]) => unknown
-      > & { exec(): Promise<[Error | null, unknown][] | null> }
-      pipeline.ping!()
-      for (const name of names)
-        pipeline.tripswitchRead!(this.subscriptions.stateKey(name), this.offset)
+      const pipeline = this.client.pipeline() as unknown as PollPipeline
+      if (recovering) {
+        const probe = `${this.options.prefix}probe:${this.options.instanceId}`
+        pipeline.hset(probe, 'at', Date.now())
+        pipeline.pexpire(probe, Math.max(this.options.pollInterval * 4, 1_000))
+      } else pipeline.ping()
+      const heads = names.map((name) => this.commands.head(name, this.known(name)))
+      for (const head of heads) pipeline.tripswitchRead(...head)
       const results = (await withTimeout(pipeline.exec(), this.options.commandTimeout)) ?? []
-      const [ping, ...reads] = results
-      if (ping?.[0]) throw ping[0]
-      this.down = false
-      reads.forEach(([error, reply], i) => {
-        const name = names[i]!
-        let state: SharedState
-        try {
-          if (error) throw error
-          state = stateAt(reply, 0)
-        } catch (failure) {
-          // One unreadable breaker is that breaker's problem; the store is up.
-          this.subscriptions.failedOne(name, failure)
-          return
-        }
-        this.heard(name, state, this.dirty.delete(name))
-      })
+      const checks = recovering ? 2 : 1
+      for (const [error] of results.slice(0, checks)) if (error) throw error
+      this.markUp()
+      results.slice(checks).forEach(([error, reply], i) => this.polled(names[i]!, error, reply))
     } catch (error) {
       this.markDown(error)
     }
+  }
+
+  /** One read of the poll. */
+  private polled(name: string, error: Error | null, reply: unknown): void {
+    let state: SharedState
+    try {
+      if (error) throw error
+      state = stateAt(reply, 0)
+    } catch (failure) {
+      // One unreadable breaker is that breaker's problem; a failing Redis is everyone's.
+      if (failure instanceof MalformedReplyError) this.malformed(name, failure)
+      else this.markDown(failure)
+      return
+    }
+    this.heard(name, state, false)
+  }
+
+  /** The last listener of `name` went (its breaker was disposed or evicted): forget it. */
+  private forget(name: string): void {
+    this.fallback.delete(name)
   }
 
   private openSubscriber(): Redis {
@@ -310,6 +416,6 @@ export class RedisStore implements StateStore {
     const parsed = parseMessage(message)
     if (parsed === undefined) return
     const name = this.subscriptions.nameOf(parsed.id)
-    if (name !== undefined && !this.dirty.has(name)) this.heard(name, parsed.state)
+    if (name !== undefined) this.heard(name, parsed.state, true)
   }
 }

@@ -4,104 +4,148 @@
  * arrive only as KEYS and values only as ARGV, never spliced into the source. Every script
  * answers the state as `{state, gen, retryAfterMs, openings}` at the end of its reply.
  *
- * Keys of breaker B: `P{B}:s` state hash (state, gen, until, trips, hs), `P{B}:w` window hash
- * (`<bucket>:c|f|l` counts, `cf` consecutive and `nf` net failures), `P{B}:l` lease zset
- * (token -> expiry), `P{B}:r` reporter zset (instance -> last failure, for quorum).
+ * Keys of breaker B, the same four for every script: KEYS[1] `P{B}:s` state hash (state, gen,
+ * until, trips, hs, seeded), KEYS[2] `P{B}:w` window hash (`<bucket>:c|f|l` counts, `cf` consecutive and
+ * `nf` net failures), KEYS[3] `P{B}:l` lease zset (token -> expiry), KEYS[4] `P{B}:r` reporter
+ * zset (instance -> last failure, for quorum).
+ *
+ * Every script starts with the same nine arguments: ARGV[1] time offset, ARGV[2] channel,
+ * ARGV[3] breaker id, ARGV[4] key TTL, then what the calling instance knows of the breaker:
+ * ARGV[5] state, ARGV[6] generation, ARGV[7] ms left open, ARGV[8] openings, ARGV[9] `1` when it
+ * moved the breaker alone while Redis was away. Its own arguments follow from ARGV[10].
  */
 
 const PRELUDE = `
-local function now_ms(off)
+local function now_ms()
   local t = redis.call('TIME')
-  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + (tonumber(off) or 0)
-end
-local function load(k)
-  local v = redis.call('HMGET', k, 'state', 'gen', 'until', 'trips')
-  return v[1] or 'closed', tonumber(v[2]) or 0, tonumber(v[3]) or 0, tonumber(v[4]) or 0
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) + (tonumber(ARGV[1]) or 0)
 end
 local function retry(state, untilMs, now)
   if state == 'open' and untilMs > now then return untilMs - now end
   return 0
 end
-local function set_state(k, chan, id, state, gen, untilMs, trips, ttl, now)
-  redis.call('HSET', k, 'state', state, 'gen', gen, 'until', untilMs, 'trips', trips, 'hs', 0)
-  redis.call('PEXPIRE', k, ttl)
-  redis.call('PUBLISH', chan, id .. '|' .. state .. '|' .. gen .. '|' .. retry(state, untilMs, now) .. '|' .. trips)
+local function set_state(state, gen, untilMs, trips, now, seeded)
+  redis.call('HSET', KEYS[1], 'state', state, 'gen', gen, 'until', untilMs, 'trips', trips, 'hs', 0, 'seeded', seeded or 0)
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]))
+  redis.call('PUBLISH', ARGV[2], ARGV[3] .. '|' .. state .. '|' .. gen .. '|' .. retry(state, untilMs, now) .. '|' .. trips)
+end
+local STRICTNESS = {closed = 0, disabled = 0, half_open = 1, open = 2, forced_open = 3}
+local function known_until(now)
+  if ARGV[5] == 'open' then return now + tonumber(ARGV[7]) end
+  return 0
+end
+-- The state, after bringing the key up to what the caller knows. Generations never go back:
+-- a key Redis lost (FLUSHALL, restart, expiry) starts again at the caller's generation and
+-- state (the first caller wins, the others find it); a key behind the caller (re-created by an
+-- instance that knew less), or less strict than a state the caller reached alone while Redis was
+-- away, moves to a generation above both with the stricter state.
+-- The fifth value is true while the generation is one made that way (nobody has moved since).
+local function load(now)
+  local v = redis.call('HMGET', KEYS[1], 'state', 'gen', 'until', 'trips', 'seeded')
+  local kgen = tonumber(ARGV[6])
+  if not v[2] then
+    if kgen == 0 then return 'closed', 0, 0, 0, false end
+    local untilMs, trips = known_until(now), tonumber(ARGV[8])
+    set_state(ARGV[5], kgen, untilMs, trips, now, 1)
+    return ARGV[5], kgen, untilMs, trips, true
+  end
+  local state, gen = v[1], tonumber(v[2])
+  -- A foreign value: answered as is (the caller reports it), never built upon.
+  if gen == nil or STRICTNESS[state] == nil then return state, -1, 0, 0, false end
+  local untilMs, trips = tonumber(v[3]) or 0, tonumber(v[4]) or 0
+  local stricter = STRICTNESS[ARGV[5]] > STRICTNESS[state]
+  if gen < kgen or (ARGV[9] == '1' and stricter) then
+    gen = math.max(gen, kgen) + 1
+    if stricter then
+      if state ~= 'closed' and ARGV[5] == 'closed' then redis.call('DEL', KEYS[2]) end
+      state, untilMs, trips = ARGV[5], known_until(now), tonumber(ARGV[8])
+    end
+    set_state(state, gen, untilMs, trips, now, 1)
+    redis.call('DEL', KEYS[3])
+    return state, gen, untilMs, trips, true
+  end
+  return state, gen, untilMs, trips, v[5] == '1'
+end
+-- True when a move or batch from generation \`from\` applies to the key at \`gen\`: it is that
+-- generation; or the key was re-created by another instance since this one last heard, nobody
+-- has moved it since, and it is still in the state this one knew at \`from\` (a trip an instance
+-- saw while Redis was being brought back is not lost).
+local function is_current(from, state, gen, seeded)
+  if from == gen then return true end
+  return seeded and from == tonumber(ARGV[6]) and from < gen and state == ARGV[5]
 end
 `
 
-/** READ: KEYS s; ARGV offset. */
+/** READ: the common arguments only. */
 export const READ: string = `${PRELUDE}
-local now = now_ms(ARGV[1])
-local state, gen, untilMs, trips = load(KEYS[1])
+local now = now_ms()
+local state, gen, untilMs, trips = load(now)
 return {state, gen, retry(state, untilMs, now), trips}
 `
 
-/** TRANSITION: KEYS s, w, l; ARGV offset, fromGen ('' = force), to, openForMs, openings, ttl, channel, id. */
+/** TRANSITION: ARGV[10..] fromGen ('' = force), to, openForMs, openings. */
 export const TRANSITION: string = `${PRELUDE}
-local now = now_ms(ARGV[1])
-local state, gen, untilMs, trips = load(KEYS[1])
-if ARGV[2] ~= '' and tonumber(ARGV[2]) ~= gen then
+local now = now_ms()
+local state, gen, untilMs, trips, seeded = load(now)
+if gen < 0 or (ARGV[10] ~= '' and not is_current(tonumber(ARGV[10]), state, gen, seeded)) then
   return {state, gen, retry(state, untilMs, now), trips}
 end
-local to = ARGV[3]
-if to == 'half_open' and (state ~= 'open' or now < untilMs) then
-  return {state, gen, retry(state, untilMs, now), trips}
-end
+local to = ARGV[11]
 untilMs = 0
-if to == 'open' then untilMs = now + tonumber(ARGV[4]) end
+if to == 'open' then untilMs = now + tonumber(ARGV[12]) end
 gen = gen + 1
-set_state(KEYS[1], ARGV[7], ARGV[8], to, gen, untilMs, tonumber(ARGV[5]), tonumber(ARGV[6]), now)
+set_state(to, gen, untilMs, tonumber(ARGV[13]), now)
 redis.call('DEL', KEYS[3])
 if to == 'closed' then redis.call('DEL', KEYS[2]) end
-return {to, gen, retry(to, untilMs, now), tonumber(ARGV[5])}
+return {to, gen, retry(to, untilMs, now), tonumber(ARGV[13])}
 `
 
-/** ACQUIRE: KEYS s, l; ARGV offset, token, maxProbes, leaseMs, ttl, channel, id. Reply {granted, ...state}. */
+/** ACQUIRE: ARGV[10..] token, maxProbes, leaseMs. Reply {granted, ...state}. */
 export const ACQUIRE: string = `${PRELUDE}
-local now = now_ms(ARGV[1])
-local state, gen, untilMs, trips = load(KEYS[1])
-if state == 'open' and now >= untilMs then
+local now = now_ms()
+local state, gen, untilMs, trips = load(now)
+if state == 'open' and gen >= 0 and now >= untilMs then
   gen = gen + 1
   state = 'half_open'
   untilMs = 0
-  set_state(KEYS[1], ARGV[6], ARGV[7], state, gen, 0, trips, tonumber(ARGV[5]), now)
-  redis.call('DEL', KEYS[2])
+  set_state(state, gen, 0, trips, now)
+  redis.call('DEL', KEYS[3])
 end
-if state ~= 'half_open' then return {0, state, gen, retry(state, untilMs, now), trips} end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
-if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[3]) then return {0, state, gen, 0, trips} end
-local lease = tonumber(ARGV[4])
-redis.call('ZADD', KEYS[2], now + lease, ARGV[2])
-if redis.call('PTTL', KEYS[2]) < lease * 2 then redis.call('PEXPIRE', KEYS[2], lease * 2) end
+if state ~= 'half_open' or gen < 0 then return {0, state, gen, retry(state, untilMs, now), trips} end
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+if redis.call('ZCARD', KEYS[3]) >= tonumber(ARGV[11]) then return {0, state, gen, 0, trips} end
+local lease = tonumber(ARGV[12])
+redis.call('ZADD', KEYS[3], now + lease, ARGV[10])
+if redis.call('PTTL', KEYS[3]) < lease * 2 then redis.call('PEXPIRE', KEYS[3], lease * 2) end
 return {1, state, gen, 0, trips}
 `
 
-/** RELEASE: KEYS s, l; ARGV offset, gen, token, outcome. Reply {held, successes, ...state}. */
+/** RELEASE: ARGV[10..] gen, token, outcome. Reply {held, successes, ...state}. */
 export const RELEASE: string = `${PRELUDE}
-local now = now_ms(ARGV[1])
-local state, gen, untilMs, trips = load(KEYS[1])
+local now = now_ms()
+local state, gen, untilMs, trips = load(now)
 local held = 0
-if state == 'half_open' and gen == tonumber(ARGV[2]) then
-  held = redis.call('ZREM', KEYS[2], ARGV[3])
+if state == 'half_open' and gen == tonumber(ARGV[10]) then
+  held = redis.call('ZREM', KEYS[3], ARGV[11])
 end
 local hs = tonumber(redis.call('HGET', KEYS[1], 'hs')) or 0
-if held == 1 and ARGV[4] == 'success' then hs = redis.call('HINCRBY', KEYS[1], 'hs', 1) end
+if held == 1 and ARGV[12] == 'success' then hs = redis.call('HINCRBY', KEYS[1], 'hs', 1) end
 return {held, hs, state, gen, retry(state, untilMs, now), trips}
 `
 
 /**
- * RECORD: KEYS s, w, r; ARGV offset, gen, successes, failures, slow, trailing, bucketMs, buckets,
- * ttl, instance ('' = no quorum). Reply {counted, calls, failures, slow, cf, nf, reporters, ...state}.
+ * RECORD: ARGV[10..] gen, successes, failures, slow, trailing, bucketMs, buckets, instance
+ * ('' = no quorum). Reply {counted, calls, failures, slow, cf, nf, reporters, ...state}.
  */
 export const RECORD: string = `${PRELUDE}
-local now = now_ms(ARGV[1])
-local state, gen, untilMs, trips = load(KEYS[1])
-local bms, nb, ttl = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+local now = now_ms()
+local state, gen, untilMs, trips, seeded = load(now)
+local bms, nb, ttl = tonumber(ARGV[15]), tonumber(ARGV[16]), tonumber(ARGV[4])
 local b = math.floor(now / bms)
 local counted = 0
-if state == 'closed' and gen == tonumber(ARGV[2]) then
+if state == 'closed' and gen >= 0 and is_current(tonumber(ARGV[10]), state, gen, seeded) then
   counted = 1
-  local s, f, l, tr = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+  local s, f, l, tr = tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13]), tonumber(ARGV[14])
   if s + f > 0 then redis.call('HINCRBY', KEYS[2], b .. ':c', s + f) end
   if f > 0 then redis.call('HINCRBY', KEYS[2], b .. ':f', f) end
   if l > 0 then redis.call('HINCRBY', KEYS[2], b .. ':l', l) end
@@ -111,9 +155,9 @@ if state == 'closed' and gen == tonumber(ARGV[2]) then
   nf = math.max(0, nf + f - s)
   redis.call('HSET', KEYS[2], 'cf', cf, 'nf', nf)
   redis.call('PEXPIRE', KEYS[2], ttl)
-  if f > 0 and ARGV[10] ~= '' then
-    redis.call('ZADD', KEYS[3], now, ARGV[10])
-    redis.call('PEXPIRE', KEYS[3], bms * nb)
+  if f > 0 and ARGV[17] ~= '' then
+    redis.call('ZADD', KEYS[4], now, ARGV[17])
+    redis.call('PEXPIRE', KEYS[4], bms * nb)
   end
 end
 local all = redis.call('HGETALL', KEYS[2])
@@ -132,9 +176,9 @@ for i = 1, #all, 2 do
   end
 end
 local reporters = 0
-if ARGV[10] ~= '' then
-  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - bms * nb)
-  reporters = redis.call('ZCARD', KEYS[3])
+if ARGV[17] ~= '' then
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - bms * nb)
+  reporters = redis.call('ZCARD', KEYS[4])
 end
 return {counted, calls, fails, slow, cf, nf, reporters, state, gen, retry(state, untilMs, now), trips}
 `
@@ -143,9 +187,9 @@ return {counted, calls, fails, slow, cf, nf, reporters, state, gen, retry(state,
 export const SCRIPTS: {
   readonly [name: string]: { readonly lua: string; readonly numberOfKeys: number }
 } = {
-  tripswitchRead: { lua: READ, numberOfKeys: 1 },
-  tripswitchTransition: { lua: TRANSITION, numberOfKeys: 3 },
-  tripswitchAcquire: { lua: ACQUIRE, numberOfKeys: 2 },
-  tripswitchRelease: { lua: RELEASE, numberOfKeys: 2 },
-  tripswitchRecord: { lua: RECORD, numberOfKeys: 3 },
+  tripswitchRead: { lua: READ, numberOfKeys: 4 },
+  tripswitchTransition: { lua: TRANSITION, numberOfKeys: 4 },
+  tripswitchAcquire: { lua: ACQUIRE, numberOfKeys: 4 },
+  tripswitchRelease: { lua: RELEASE, numberOfKeys: 4 },
+  tripswitchRecord: { lua: RECORD, numberOfKeys: 4 },
 }
