@@ -227,7 +227,7 @@ export class RedisStore implements StateStore {
   private known(name: string): Known {
     const state = this.fallback.known(name)
     const sub = this.subscriptions.get(name)
-    const alone = sub !== undefined && sub.dirty && state.generation > sub.heardGeneration
+    const alone = sub?.dirty === true && state.generation > sub.heardGeneration
     return { state, alone }
   }
 
@@ -370,7 +370,9 @@ export class RedisStore implements StateStore {
       const checks = recovering ? 2 : 1
       for (const [error] of results.slice(0, checks)) if (error) throw error
       this.markUp()
-      results.slice(checks).forEach(([error, reply], i) => this.polled(names[i]!, error, reply))
+      results.slice(checks).forEach(([error, reply], i) => {
+        this.polled(names[i]!, error, reply)
+      })
     } catch (error) {
       this.markDown(error)
     }
