@@ -10,7 +10,7 @@ import {
 } from '@tripswitch/core'
 import { from, isObservable, Observable, of, type Subscriber, type Subscription } from 'rxjs'
 import { CircuitOpenException } from './circuit-breaker.exception.ts'
-import { setHeaders, statusOf } from './circuit-breaker.response.ts'
+import { onClientGone, setHeaders, statusOf } from './circuit-breaker.response.ts'
 import type { CircuitBreakerRoute } from './circuit-breaker.route.ts'
 
 /**
@@ -29,26 +29,24 @@ export function guardedCall(
     let permit: Permit | undefined
     let inner: Subscription | undefined
     let active = true
-    const settle = (error: unknown, failed: boolean) => {
+    let stopWatching: (() => void) | undefined
+    const take = () => {
       const admitted = permit
       permit = undefined
+      stopWatching?.()
+      return admitted
+    }
+    const settle = (error: unknown, failed: boolean) => {
+      const admitted = take()
       if (admitted !== undefined) settlePermit(admitted, breaker, route, context, error, failed)
     }
     breaker.acquire().then(
       (admitted) => {
         if (!active) return admitted.ignore()
         permit = admitted
-        inner = next.handle().subscribe({
-          next: (value) => subscriber.next(value),
-          error: (error: unknown) => {
-            settle(error, true)
-            subscriber.error(error)
-          },
-          complete: () => {
-            settle(undefined, false)
-            subscriber.complete()
-          },
-        })
+        // A client that goes away says nothing about the handler's dependency.
+        stopWatching = onClientGone(context, () => take()?.ignore())
+        inner = subscribeHandler(next, subscriber, settle)
       },
       (error: unknown) => {
         if (active) inner = refuse(error, route, context, subscriber)
@@ -57,11 +55,38 @@ export function guardedCall(
     return () => {
       active = false
       inner?.unsubscribe()
-      const unsettled = permit
-      permit = undefined
-      unsettled?.ignore()
+      take()?.ignore()
     }
   })
+}
+
+/**
+ * Subscribes to the handler, settling on its end. A handler that throws instead of returning an
+ * observable (a synchronous throw in a custom `CallHandler`) fails the call the same way; a throw
+ * left to escape from a promise callback would be an unhandled rejection and leak the permit.
+ */
+function subscribeHandler(
+  next: CallHandler,
+  subscriber: Subscriber<unknown>,
+  settle: (error: unknown, failed: boolean) => void,
+): Subscription | undefined {
+  try {
+    return next.handle().subscribe({
+      next: (value) => subscriber.next(value),
+      error: (error: unknown) => {
+        settle(error, true)
+        subscriber.error(error)
+      },
+      complete: () => {
+        settle(undefined, false)
+        subscriber.complete()
+      },
+    })
+  } catch (error) {
+    settle(error, true)
+    subscriber.error(error)
+    return undefined
+  }
 }
 
 function settlePermit(
@@ -72,25 +97,38 @@ function settlePermit(
   error: unknown,
   failed: boolean,
 ): void {
-  const http = context.switchToHttp()
   let outcome: Outcome
   try {
-    outcome = inboundOutcome(
-      {
-        statusCode: failed ? (statusOfError(error) ?? 500) : statusOf(context),
-        // A thrown `undefined` still failed: core reads a defined error as "thrown".
-        error: failed ? (error ?? null) : undefined,
-        request: http.getRequest<unknown>(),
-        response: http.getResponse<unknown>(),
-      },
-      route.detectError,
-    )
+    outcome = classify(breaker, route, context, error, failed)
   } catch (thrown) {
-    // A throwing detectError must not leak the permit (a probe slot would stay taken).
+    // A throwing detectError or isFailure must not leak the permit (a probe slot would stay
+    // taken) nor escape into rxjs, which would rethrow it from a timer and end the process.
     permit.failure(thrown)
     return
   }
-  permit.settle(filterThrownError(outcome, error, breaker.settings), error)
+  permit.settle(outcome, error)
+}
+
+/** The call's outcome; runs the user's detectError and error filters. */
+function classify(
+  breaker: CircuitBreaker,
+  route: CircuitBreakerRoute,
+  context: ExecutionContext,
+  error: unknown,
+  failed: boolean,
+): Outcome {
+  const http = context.switchToHttp()
+  const outcome = inboundOutcome(
+    {
+      statusCode: failed ? (statusOfError(error) ?? 500) : statusOf(context),
+      // A thrown `undefined` still failed: core reads a defined error as "thrown".
+      error: failed ? (error ?? null) : undefined,
+      request: http.getRequest<unknown>(),
+      response: http.getResponse<unknown>(),
+    },
+    route.detectError,
+  )
+  return filterThrownError(outcome, error, breaker.settings)
 }
 
 /** Answers a refusal: the fallback's answer, or `CircuitOpenException` with its headers. */

@@ -1,6 +1,7 @@
 import { type ReflectableDecorator, Reflector } from '@nestjs/core'
 import { checks, InvalidOptionsError, OPTION_NAMES } from '@tripswitch/core'
 import type { CircuitBreakerDecoratorOptions } from './circuit-breaker.options.ts'
+import { ownOptions } from './circuit-breaker.own-options.ts'
 
 // The registry owns store and clock; timeout needs the response lifecycle (not supported here).
 const NOT_HERE = new Set(['store', 'clock', 'timeout'])
@@ -15,7 +16,8 @@ function checkOptions(
 ): Readonly<CircuitBreakerDecoratorOptions> {
   if (input === undefined) return Object.freeze({})
   checks.objectWith([], 'an options object')(input, 'options')
-  const given = checks.withoutUndefined(input)
+  // Own properties only: a value set on Object.prototype is never an option.
+  const given = ownOptions(input)
   for (const key of Object.keys(given)) {
     if (!KNOWN.has(key)) {
       const rule = NOT_HERE.has(key)
@@ -27,7 +29,7 @@ function checkOptions(
   if (given.name !== undefined) checks.nonEmptyString(given.name, 'name')
   if (given.detectError !== undefined) checks.func(given.detectError, 'detectError')
   if (given.fallback !== undefined) checks.func(given.fallback, 'fallback')
-  return Object.freeze(given)
+  return given
 }
 
 /** The options of `@CircuitBreaker()`, read by the interceptor handler-first, then class. */

@@ -8,6 +8,7 @@ import {
   TRIPSWITCH_MODULE_OPTIONS,
 } from './circuit-breaker.module-definition.ts'
 import type { TripswitchModuleOptions } from './circuit-breaker.options.ts'
+import { ownOptions } from './circuit-breaker.own-options.ts'
 
 const MODULE_KEYS = new Set(['defaults', 'store', 'clock', 'maxBreakers', 'registry'])
 const OWN_REGISTRY_KEYS = ['defaults', 'store', 'clock', 'maxBreakers'] as const
@@ -18,9 +19,16 @@ const OWN_REGISTRY_KEYS = ['defaults', 'store', 'clock', 'maxBreakers'] as const
  */
 export function createRegistry(options: TripswitchModuleOptions = {}): CircuitBreakerRegistry {
   checks.objectWith([], 'an options object')(options, 'options')
-  const given = checks.withoutUndefined(options)
+  // Own properties only: a value set on Object.prototype is never an option.
+  const given = ownOptions(options)
   checks.rejectUnknownKeys(given, MODULE_KEYS)
-  const { registry, ...own } = given
+  if (given.defaults !== undefined) {
+    checks.objectWith([], 'an options object')(given.defaults, 'defaults')
+    // Core copies the defaults by assignment, where an own __proto__ would become a prototype.
+    ownOptions(given.defaults, [], 'defaults.')
+  }
+  const { registry } = given
+  const own = ownOptions(given, ['registry'])
   if (registry === undefined) return new CircuitBreakerRegistry(own)
   checks.objectWith(['get', 'health', 'validate'], 'a CircuitBreakerRegistry')(registry, 'registry')
   for (const key of OWN_REGISTRY_KEYS) {

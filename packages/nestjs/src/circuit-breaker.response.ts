@@ -36,3 +36,43 @@ export function statusOf(context: ExecutionContext): number | undefined {
   const status = responseOf(context)?.statusCode
   return typeof status === 'number' ? status : undefined
 }
+
+/** The Node response under a platform's response: Express's is one, a Fastify reply has `raw`. */
+interface NodeResponse {
+  readonly writableFinished?: boolean
+  /** True once the response has emitted `close` (Node >= 18). */
+  readonly closed?: boolean
+  once(event: 'close', listener: () => void): unknown
+  off(event: 'close', listener: () => void): unknown
+}
+
+function nodeResponseOf(context: ExecutionContext): NodeResponse | undefined {
+  const response = responseOf(context) as (HeaderTarget & { raw?: unknown }) | undefined
+  const candidate: unknown = response?.raw ?? response
+  if (typeof candidate !== 'object' || candidate === null) return undefined
+  const node = candidate as Partial<NodeResponse>
+  return typeof node.once === 'function' && typeof node.off === 'function'
+    ? (node as NodeResponse)
+    : undefined
+}
+
+/**
+ * Calls `gone` when the client closes the connection before the response is finished (on both
+ * platforms, from the Node response's `close`). Nest goes on running the handler, so without
+ * this a probe whose client left would hold its half-open slot until the handler ended.
+ * Returns the function that stops watching; outside HTTP there is nothing to watch.
+ */
+export function onClientGone(context: ExecutionContext, gone: () => void): () => void {
+  const response = nodeResponseOf(context)
+  if (response === undefined) return () => undefined
+  const listener = () => {
+    if (response.writableFinished !== true) gone()
+  }
+  // The client may have left while the permit was being acquired: `close` is behind us then.
+  if (response.closed === true) {
+    listener()
+    return () => undefined
+  }
+  response.once('close', listener)
+  return () => response.off('close', listener)
+}

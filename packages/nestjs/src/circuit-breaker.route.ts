@@ -3,6 +3,10 @@ import type {
   CircuitBreakerDecoratorOptions,
   CircuitBreakerFallback,
 } from './circuit-breaker.options.ts'
+import { ownOptions } from './circuit-breaker.own-options.ts'
+
+// The decorator options that are the adapter's; the rest go to core.
+const ADAPTER_OPTIONS = ['name', 'detectError', 'fallback']
 
 /** What the interceptor needs for one handler: class and handler options merged. */
 export interface CircuitBreakerRoute {
@@ -25,13 +29,16 @@ export function routeOf(
   handlerOptions: Readonly<CircuitBreakerDecoratorOptions> | undefined,
 ): CircuitBreakerRoute | null {
   if (classOptions === undefined && handlerOptions === undefined) return null
-  const { name, detectError, fallback, ...breakerOptions } = {
-    ...classOptions,
-    ...handlerOptions,
-  }
+  // Prototype-free: `merged.name` must never read a value set on Object.prototype.
+  const merged: CircuitBreakerDecoratorOptions = Object.assign(
+    Object.create(null) as CircuitBreakerDecoratorOptions,
+    classOptions,
+    handlerOptions,
+  )
+  const { name, detectError, fallback } = merged
   return {
     name: name ?? `${controller.name}.${handler.name}`,
-    breakerOptions,
+    breakerOptions: ownOptions(merged, ADAPTER_OPTIONS) as BreakerDefaults,
     detectError,
     fallback,
   }

@@ -23,8 +23,18 @@ export interface Answer {
 const running: INestApplication[] = []
 
 afterEach(async () => {
-  await Promise.all(running.splice(0).map((app) => app.close()))
+  await Promise.all(running.splice(0).map(close))
 })
+
+/**
+ * Closes `app` without waiting for fetch's spare connections: one that has carried no request
+ * is not idle to Node, and close would wait out its keep-alive (4 s).
+ */
+function close(app: INestApplication): Promise<void> {
+  const server: unknown = app.getHttpServer()
+  ;(server as { closeAllConnections?: () => void }).closeAllConnections?.()
+  return app.close()
+}
 
 /** A started server for one test, closed after it. */
 export interface Server {
