@@ -201,13 +201,15 @@ export class CircuitBreaker extends BreakerCore {
   private failed<T>(permit: CallPermit, error: unknown, args: unknown[]): T {
     let outcome: Outcome
     try {
-      outcome = classifyError(error, this.options)
+      outcome = classifyError(error, this.options, args)
     } catch (classifierError) {
       permit.failure(error)
       throw classifierError
     }
-    if (outcome === 'ignore') {
-      permit.ignore()
+    // Ignored, or a success (the downstream answered): counted as such, and the caller gets
+    // the error itself, never the fallback.
+    if (outcome !== 'failure') {
+      permit.settle(outcome)
       throw error
     }
     permit.failure(error)

@@ -2,17 +2,26 @@ import type { ResolvedOptions } from './options.ts'
 import type { Outcome } from './permit.ts'
 
 /**
- * Whether a thrown `error` counts: `ignoreErrors` wins, then `recordErrors` (only those count),
- * then `isFailure`. An ignored error is neither a success nor a failure.
+ * How a thrown `error` counts, as resilience4j, opossum and pybreaker count it: an error in
+ * `ignoreErrors` is ignored (neither success nor failure); an error that `recordErrors` does not
+ * list, or that `isFailure` rejects, is a success (the downstream answered, the error is the
+ * caller's business: a 404, a validation error); anything else is a failure. `args` are the
+ * call's arguments, passed on to `isFailure` (opossum's `errorFilter(error, ...args)`).
  */
-export function classifyError(error: unknown, options: ResolvedOptions): Outcome {
+export function classifyError(
+  error: unknown,
+  options: ResolvedOptions,
+  args: readonly unknown[] = NO_ARGS,
+): Outcome {
   for (const type of options.ignoreErrors) if (error instanceof type) return 'ignore'
   const { recordErrors, isFailure } = options
   if (recordErrors !== undefined && !recordErrors.some((type) => error instanceof type))
-    return 'ignore'
-  if (isFailure !== undefined && !isFailure(error)) return 'ignore'
+    return 'success'
+  if (isFailure !== undefined && !isFailure(error, ...args)) return 'success'
   return 'failure'
 }
+
+const NO_ARGS: readonly unknown[] = []
 
 /**
  * For adapters that classify by HTTP status: a `'failure'` that carries a thrown `error` passes

@@ -67,11 +67,15 @@ export interface CircuitBreakerOptions {
   timeout?: number
   /** Classifies a resolved result: `true` means the call failed. @default undefined (results succeed) */
   detectError?: (result: unknown) => boolean
-  /** Classifies a thrown error: `false` means it is ignored (neither success nor failure). @default every error fails */
-  isFailure?: (error: unknown) => boolean
-  /** Error classes that are never counted (subclasses too); they still reach the caller. @default [] */
+  /**
+   * Classifies a thrown error: `false` counts it as a success (the downstream answered; the
+   * error still reaches the caller). Receives the call's arguments after the error (those of a
+   * `wrap()`ped function). @default every error fails
+   */
+  isFailure?: (error: unknown, ...args: unknown[]) => boolean
+  /** Error classes that are never counted, neither success nor failure (subclasses too); they still reach the caller. @default [] */
   ignoreErrors?: readonly ErrorClass[]
-  /** When given, only these error classes count as failures; others are ignored. @default undefined */
+  /** When given, only these error classes count as failures; other errors count as successes. @default undefined */
   recordErrors?: readonly ErrorClass[]
   /** Answers in place of a rejected, timed-out or failed call: `(error, ...args) => value`. @default undefined */
   fallback?: (error: unknown, ...args: unknown[]) => unknown
@@ -111,7 +115,7 @@ export interface ResolvedOptions {
   readonly maxRetryAfter: number
   readonly timeout: number | undefined
   readonly detectError: ((result: unknown) => boolean) | undefined
-  readonly isFailure: ((error: unknown) => boolean) | undefined
+  readonly isFailure: ((error: unknown, ...args: unknown[]) => boolean) | undefined
   readonly ignoreErrors: readonly ErrorClass[]
   readonly recordErrors: readonly ErrorClass[] | undefined
   readonly fallback: ((error: unknown, ...args: unknown[]) => unknown) | undefined

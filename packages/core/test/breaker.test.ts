@@ -382,11 +382,6 @@ describe('half-open', () => {
       { ignoreErrors: [Aborted] },
       (b) => expect(b.execute(() => Promise.reject(new Aborted()))).rejects.toBeInstanceOf(Aborted),
     ],
-    [
-      'an error isFailure rejects',
-      { isFailure: (e) => !(e instanceof Aborted) },
-      (b) => expect(b.execute(() => Promise.reject(new Aborted()))).rejects.toBeInstanceOf(Aborted),
-    ],
   ]
 
   it.each(freeings)('frees the probe slot of a probe ended by %s', async (_, options, end) => {
@@ -663,7 +658,7 @@ class StrictValidationError extends ValidationError {}
 class NetworkError extends Error {}
 class SocketError extends NetworkError {}
 
-type Verdict = 'failure' | 'ignore'
+type Verdict = 'failure' | 'ignore' | 'success'
 
 const CLASSIFICATION: ReadonlyArray<{
   title: string
@@ -689,9 +684,9 @@ const CLASSIFICATION: ReadonlyArray<{
   ...[
     [new NetworkError(), 'failure'],
     [new SocketError(), 'failure'],
-    [new ValidationError(), 'ignore'],
-    [new Error(), 'ignore'],
-    ['x', 'ignore'],
+    [new ValidationError(), 'success'],
+    [new Error(), 'success'],
+    ['x', 'success'],
   ].map(([error, verdict]) => ({
     title: `recordErrors [NetworkError], ${(error as Error).constructor.name}`,
     options: { recordErrors: [NetworkError] },
@@ -702,7 +697,7 @@ const CLASSIFICATION: ReadonlyArray<{
     title: 'isFailure false',
     options: { isFailure: (e) => !(e instanceof ValidationError) },
     error: new ValidationError(),
-    verdict: 'ignore',
+    verdict: 'success',
   },
   {
     title: 'isFailure true',
@@ -720,7 +715,7 @@ const CLASSIFICATION: ReadonlyArray<{
     title: 'recordErrors and isFailure both apply',
     options: { recordErrors: [NetworkError], isFailure: () => false },
     error: new SocketError(),
-    verdict: 'ignore',
+    verdict: 'success',
   },
 ]
 
@@ -739,7 +734,16 @@ describe('classification', () => {
       const successes = record(breaker, 'success')
       const failures = record(breaker, 'failure')
       const result = await settled(breaker.execute(() => Promise.reject(error)))
-      if (verdict === 'ignore') {
+      if (verdict === 'success') {
+        // The downstream answered: a success (resilience4j, opossum, pybreaker); the error
+        // still reaches the caller, never the fallback.
+        expect(result.error).toBe(error)
+        expect(breaker.snapshot()).toMatchObject({ calls: 1, failures: 0, successes: 1 })
+        expect(successes.seen).toHaveLength(1)
+        expect(failures.seen).toHaveLength(0)
+        expect(fallbacks).toHaveLength(0)
+        expect(breaker.state).toBe('closed')
+      } else if (verdict === 'ignore') {
         // Neither a success nor a failure, and it still reaches the caller (no fallback).
         expect(result).toEqual({ error })
         expect(result.error).toBe(error)
@@ -763,10 +767,61 @@ describe('classification', () => {
           expect(result.error).toBe(error)
         }
       }
-      expect(successes.seen).toHaveLength(0)
+      if (verdict !== 'success') expect(successes.seen).toHaveLength(0)
       expect(breaker.activeCalls).toBe(0)
     },
   )
+
+  it('resets a consecutive count, lowers a rate, and closes a half-open circuit with an error that does not count', async () => {
+    const isFailure = (e: unknown) => !(e instanceof ValidationError)
+    const notCounted = () => Promise.reject(new ValidationError())
+    const consecutive = make({ errorThreshold: 2, isFailure }).breaker
+    await failOnce(consecutive)
+    await consecutive.execute(notCounted).catch(() => undefined)
+    await failOnce(consecutive)
+    expect(consecutive.state).toBe('closed')
+    const mixed = make({
+      strategy: 'rate',
+      windowSize: 4,
+      minimumCalls: 4,
+      failureRateThreshold: 0.75,
+      recordErrors: [NetworkError],
+    })
+    for (const error of [
+      new NetworkError(),
+      new NetworkError(),
+      new ValidationError(),
+      new ValidationError(),
+    ])
+      await mixed.breaker.execute(() => Promise.reject(error)).catch(() => undefined)
+    expect(mixed.breaker.snapshot()).toMatchObject({ calls: 4, failures: 2, failureRate: 0.5 })
+    expect(mixed.breaker.state).toBe('closed')
+    const { breaker, clock } = make({ errorThreshold: 1, recoveryTimeout: 1_000, isFailure })
+    await failOnce(breaker)
+    clock.advance(1_000)
+    await breaker.execute(notCounted).catch(() => undefined)
+    expect(breaker.state).toBe('closed')
+  })
+
+  it('passes the call’s arguments to isFailure (opossum errorFilter)', async () => {
+    const seen: unknown[][] = []
+    const { breaker } = make({
+      errorThreshold: 1,
+      isFailure: (_error, ...args) => {
+        seen.push(args)
+        return args[0] !== 'lenient'
+      },
+    })
+    const call = breaker.wrap((_mode: string, _n: number) => Promise.reject(new Error('x')))
+    await call('lenient', 1).catch(() => undefined)
+    expect(breaker.state).toBe('closed')
+    await call('strict', 2).catch(() => undefined)
+    expect(seen).toEqual([
+      ['lenient', 1],
+      ['strict', 2],
+    ])
+    expect(breaker.state).toBe('open')
+  })
 
   it('classifies a synchronous throw like a rejection', async () => {
     const { breaker } = make({ ignoreErrors: [ValidationError] })
