@@ -27,8 +27,9 @@ export interface RedisServer {
   stop(): Promise<void>
 }
 
-function launch(port: number): Promise<ChildProcess> {
+function launch(port: number, extra: readonly string[]): Promise<ChildProcess> {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
+  args.push(...extra)
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
   return new Promise((resolve, reject) => {
     let output = ''
@@ -55,9 +56,10 @@ function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => child.once('exit', () => resolve()))
 }
 
-export async function startRedis(): Promise<RedisServer> {
+/** Starts a redis-server on a free port; `args` are extra command-line options (`--requirepass x`). */
+export async function startRedis(args: readonly string[] = []): Promise<RedisServer> {
   const port = await freePort()
-  let child: ChildProcess | null = await launch(port)
+  let child: ChildProcess | null = await launch(port, args)
   const clients: Redis[] = []
   const kill = async () => {
     if (child === null) return
@@ -84,7 +86,7 @@ export async function startRedis(): Promise<RedisServer> {
     },
     crash: kill,
     async restart() {
-      child = await launch(port)
+      child = await launch(port, args)
     },
     async stop() {
       for (const c of clients) c.disconnect()
