@@ -1,10 +1,4 @@
-import { InvalidOptionsError } from '@tripswitch/core'
-
-/** What a breaker key must be: core's rule for breaker names. */
-export const KEY_RULE = 'a non-empty string of at most 256 characters'
-const MAX_KEY_LENGTH = 256
-// A key is built from request data; an error (and every log line carrying it) quotes only this much.
-const MAX_QUOTED = 100
+import { checks, InvalidOptionsError } from '@tripswitch/core'
 
 /**
  * The own enumerable properties of an options object but those in `omit`, in a record without a
@@ -25,16 +19,12 @@ export function ownOptions(input: object, omit: readonly string[] = []): Record<
 }
 
 /**
- * `value` as a breaker key.
- * @throws {InvalidOptionsError} naming `key` when it is not {@link KEY_RULE}; a long string
- *   is quoted (in `value` and the message) by its first 100 characters only.
+ * `value` as a breaker key: `key(req)` is typed to return a string, but JavaScript callers and
+ * bugs return anything, and a request must never pass unguarded because of it.
+ * @throws {InvalidOptionsError} naming `key` when it is not a non-empty string of at most 256
+ *   characters (core's rule for breaker names; the message quotes at most 100 characters).
  */
 export function checkedKey(value: unknown): string {
-  if (typeof value === 'string' && value.length > 0 && value.length <= MAX_KEY_LENGTH) return value
-  throw new InvalidOptionsError('key', KEY_RULE, quotable(value))
-}
-
-function quotable(value: unknown): unknown {
-  if (typeof value !== 'string' || value.length <= MAX_QUOTED) return value
-  return `${value.slice(0, MAX_QUOTED)}… (${value.length} characters)`
+  checks.nonEmptyString(value, 'key')
+  return value as string
 }

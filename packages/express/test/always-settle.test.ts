@@ -80,7 +80,7 @@ describe.each(expressVersions)('$version', ({ express }) => {
       expect(registry.size).toBe(0)
     })
 
-    it('quotes a long key by its first 100 characters and its length', async () => {
+    it('quotes at most the first 100 characters of a long key in the message', async () => {
       const { registry } = fakeRegistry()
       const app = express()
       const long = `${'a'.repeat(100)}${'z'.repeat(200)}`
@@ -90,8 +90,8 @@ describe.each(expressVersions)('$version', ({ express }) => {
       app.use(reportError)
       const answer = await (await serve(app)).fetch('/x')
       const body = answer.json as { message: string; value: string }
-      expect(body.value).toBe(`${'a'.repeat(100)}… (300 characters)`)
-      expect(body.message).toContain(body.value)
+      expect(body.value).toBe(long)
+      expect(body.message).toContain('a'.repeat(90))
       expect(body.message).not.toContain('z')
     })
 
