@@ -97,9 +97,13 @@ describe.each(expressVersions)('$version', ({ express }) => {
       })
       const served = await serve(app)
 
-      for (const path of ['/ignored', '/unrecorded', '/not-failure']) {
+      // As in execute(): ignoreErrors leaves an error uncounted; an error recordErrors does not
+      // list, or isFailure rejects, is a success (the dependency answered).
+      expect(await statuses(served, '/ignored', 3)).toEqual([500, 500, 500])
+      expect(registry.get('GET /ignored').snapshot()).toMatchObject({ failures: 0, successes: 0 })
+      for (const path of ['/unrecorded', '/not-failure']) {
         expect(await statuses(served, path, 3)).toEqual([500, 500, 500])
-        expect(registry.get(`GET ${path}`).snapshot()).toMatchObject({ failures: 0, successes: 0 })
+        expect(registry.get(`GET ${path}`).snapshot()).toMatchObject({ failures: 0, successes: 3 })
       }
       expect(await statuses(served, '/counted', 2)).toEqual([500, 503])
     })
