@@ -1,50 +1,49 @@
-import { type CircuitBreaker, isCircuitOpenError } from '@tripswitch/core'
-import type { AxiosInstance, AxiosResponse, InternalAxiosRequestConfig } from 'axios'
-import type { AttachOptions, AxiosOutcomeOptions } from './options.ts'
+import type { CircuitBreaker } from '@tripswitch/core'
+import type { AxiosInstance, InternalAxiosRequestConfig } from 'axios'
+import { type Attachment, guardAdapter } from './guard.ts'
+import type { AttachOptions, AxiosOutcomeOptions, RequestCircuitOptions } from './options.ts'
+import { ownValue } from './own-options.ts'
 import { type ParsedOptions, parseOptions, parseRequestOptions } from './parse-options.ts'
-import { carry, responseOf, settle } from './settle.ts'
 
 /** Removes what {@link attachCircuitBreaker} installed; calling it twice is harmless. */
 export type Detach = () => void
 
 /**
- * Guards every request of `instance` with a circuit breaker, one per origin by default. The
- * request interceptor acquires a permit (or rejects with `CircuitOpenError`, carrying the
- * request's `config`, without sending anything); the response interceptor settles it: network
- * errors, timeouts, 5xx, 408 and 429 fail, other answers succeed, canceled requests are ignored.
+ * Guards every request of `instance` with a circuit breaker, one per origin by default. A
+ * request interceptor picks the request's breaker and wraps its adapter; the wrapper acquires a
+ * permit right before the request is sent (or rejects with `CircuitOpenError`, carrying the
+ * request's `config`, without sending anything) and settles it when the adapter answers:
+ * network errors, timeouts, 5xx, 408 and 429 fail, other answers succeed, canceled requests are
+ * ignored. Whatever runs between the interceptor and the adapter (other interceptors,
+ * `transformRequest`) can fail without holding a permit.
  *
- * Attach it before axios-retry, so that each attempt is one call through the breaker (see the
- * README and {@link unlessCircuitOpen}).
+ * Each attempt of a retried request (axios-retry) is one call through the breaker, in whichever
+ * order the two are attached; wrap its condition in {@link unlessCircuitOpen}.
  *
- * @returns the function that ejects both interceptors.
+ * @returns the function that ejects the interceptor; requests not sent yet go unguarded.
  * @throws {InvalidOptionsError} when an option is invalid (naming it), at once.
  */
 export function attachCircuitBreaker(instance: AxiosInstance, options?: AttachOptions): Detach {
   const parsed = parseOptions(options)
-  const request = instance.interceptors.request.use((config) => admit(config, parsed))
-  const response = instance.interceptors.response.use(
-    (answer: AxiosResponse) => {
-      settle(answer.config, answer, undefined)
-      return answer
-    },
-    (error: unknown) => {
-      const config =
-        typeof error === 'object' && error !== null ? Reflect.get(error, 'config') : undefined
-      settle(config, responseOf(error), error)
-      return Promise.reject(error)
-    },
-  )
+  const attachment: Attachment = { attached: true }
+  const id = instance.interceptors.request.use((config) => admit(config, parsed, attachment))
   return () => {
-    instance.interceptors.request.eject(request)
-    instance.interceptors.response.eject(response)
+    attachment.attached = false
+    instance.interceptors.request.eject(id)
   }
 }
 
+/**
+ * Chooses the request's breaker and classification, and wraps its adapter. A bad per-request
+ * option or key throws here: the request rejects before anything is sent or acquired.
+ */
 function admit(
   config: InternalAxiosRequestConfig,
   parsed: ParsedOptions,
-): InternalAxiosRequestConfig | Promise<InternalAxiosRequestConfig> {
-  const own = config.circuitBreaker
+  attachment: Attachment,
+): InternalAxiosRequestConfig {
+  // Own property only: `circuitBreaker` set on Object.prototype must not opt every request out.
+  const own = ownValue(config, 'circuitBreaker') as RequestCircuitOptions | false | undefined
   if (own === false) return config
   let breaker: CircuitBreaker
   let outcome: AxiosOutcomeOptions = parsed.outcome
@@ -55,18 +54,6 @@ function admit(
     breaker = parsed.registry.get(request.key ?? parsed.key(config), request.breakerOptions)
     outcome = request.outcome
   }
-  return breaker.acquire().then(
-    (permit) => {
-      carry(config, { permit, breaker, outcome })
-      return config
-    },
-    (error: unknown) => {
-      throw isCircuitOpenError(error) ? withConfig(error, config) : error
-    },
-  )
-}
-
-/** The refusal, carrying the request's config (what axios errors carry) for the caller. */
-function withConfig<E extends object>(error: E, config: InternalAxiosRequestConfig): E {
-  return Object.assign(error, { config })
+  config.adapter = guardAdapter(config.adapter, { breaker, outcome, attachment })
+  return config
 }

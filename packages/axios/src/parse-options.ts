@@ -13,6 +13,7 @@ import type {
   KeyFunction,
   RequestCircuitOptions,
 } from './options.ts'
+import { ownOptions } from './own-options.ts'
 
 /** Attach options, validated and split into adapter and core parts. */
 export interface ParsedOptions {
@@ -36,10 +37,13 @@ const REFUSED: Record<string, string> = {
   clock: 'absent (give the clock to the registry)',
 }
 
+const OUTCOME_OPTIONS = ['acceptClientErrors', 'detectError', 'honorRetryAfter']
+
 /** Checks the adapter's options and splits the rest off for core, which validates them now. */
 export function parseOptions(input: AttachOptions = {}): ParsedOptions {
   checks.objectWith([], 'an options object')(input, 'options')
-  const { registry = defaultRegistry, key, ...rest } = input
+  // Own properties only: a value set on Object.prototype is never an option.
+  const { registry = defaultRegistry, key, ...rest } = ownOptions(input) as AttachOptions
   if (!isRegistry(registry)) throw new InvalidOptionsError('registry', 'a registry', registry)
   if (key !== undefined && typeof key !== 'function') {
     checks.oneOf(['origin', 'host'])(key, 'key')
@@ -55,7 +59,7 @@ export function parseRequestOptions(
   parsed: ParsedOptions,
 ): { key: string | undefined; outcome: AxiosOutcomeOptions; breakerOptions: AxiosBreakerOptions } {
   checks.objectWith([], 'false or an options object')(input, 'circuitBreaker')
-  const { key, ...rest } = input
+  const { key, ...rest } = ownOptions(input, 'circuitBreaker.') as RequestCircuitOptions
   if (key !== undefined) checks.nonEmptyString(key, 'circuitBreaker.key')
   const own = splitOutcome(rest, 'circuitBreaker.')
   const breakerOptions = { ...parsed.breakerOptions, ...own.breakerOptions }
@@ -68,7 +72,10 @@ function splitOutcome(
   input: AxiosOutcomeOptions & AxiosBreakerOptions,
   prefix: string,
 ): { outcome: AxiosOutcomeOptions; breakerOptions: AxiosBreakerOptions } {
-  const { acceptClientErrors, detectError, honorRetryAfter, ...breakerOptions } = input
+  // Prototype-free copies: the named reads below see only what the caller gave.
+  const breakerOptions = ownOptions(input) as AxiosOutcomeOptions & AxiosBreakerOptions
+  const { acceptClientErrors, detectError, honorRetryAfter } = breakerOptions
+  for (const option of OUTCOME_OPTIONS) delete (breakerOptions as Record<string, unknown>)[option]
   if (acceptClientErrors !== undefined) boolean(acceptClientErrors, `${prefix}acceptClientErrors`)
   if (honorRetryAfter !== undefined) boolean(honorRetryAfter, `${prefix}honorRetryAfter`)
   if (detectError !== undefined) checks.func(detectError, `${prefix}detectError`)
