@@ -77,6 +77,10 @@ export class RedisStore implements StateStore {
   private resubscribed = false
   private readonly onClientError = (error: unknown) => {
     this.lastClientError = error
+    // An outage found by a command before the client said why gets the client's reason.
+    const first = this.outageError
+    if (this.down && first instanceof StoreUnavailableError && first.cause === undefined)
+      first.cause = error
     this.markDown(error)
   }
   private readonly onClientReady = () => this.syncer.pollSoon()
@@ -325,7 +329,9 @@ export class RedisStore implements StateStore {
     this.syncer.pollSoon()
     this.subscriptions.dirtyAll()
     this.emitter.emit('down', { error })
-    this.tellOutage()
+    // After the current call stack: a breaker whose constructor found the store down has its
+    // storeError listener attached by then.
+    queueMicrotask(() => this.tellOutage())
     if (this.fallback.pushes)
       for (const name of this.subscriptions.names())
         this.subscriptions.push(name, this.fallback.read(name), true)
