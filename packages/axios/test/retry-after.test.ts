@@ -125,3 +125,57 @@ describe('honorRetryAfter', () => {
     expect(registry.get(up.base).retryAfterMs).toBe(40_000)
   })
 })
+
+describe('maxRetryAfter', () => {
+  const FOREVER = 'retry-after=99999999' // 3.17 years, in seconds
+
+  it('caps how long an upstream Retry-After holds the circuit open', async () => {
+    const up = await upstream()
+    const { registry, http, clock } = setup()
+    attachCircuitBreaker(http, { registry, ...OPTIONS, maxRetryAfter: 60_000 })
+    await send(http, `${up.base}/status/503?${FOREVER}`, 1)
+    const breaker = registry.get(up.base)
+    expect(breaker.state).toBe('open')
+    expect(breaker.retryAfterMs).toBeLessThanOrEqual(60_000)
+    expect(breaker.retryAfterMs).toBeGreaterThan(OPTIONS.recoveryTimeout)
+    clock.advance(60_000)
+    expect(await send(http, `${up.base}/ok`, 1)).toEqual(['200'])
+    expect(breaker.state).toBe('closed')
+  })
+
+  it('defaults to the larger of recoveryTimeout and 10 minutes', async () => {
+    const up = await upstream()
+    const { registry, http, clock } = setup()
+    attachCircuitBreaker(http, { registry, ...OPTIONS })
+    await send(http, `${up.base}/status/429?${FOREVER}`, 1)
+    const breaker = registry.get(up.base)
+    expect(breaker.retryAfterMs).toBeLessThanOrEqual(600_000)
+    expect(breaker.retryAfterMs).toBeGreaterThan(OPTIONS.recoveryTimeout)
+    clock.advance(600_000)
+    expect(await send(http, `${up.base}/ok`, 1)).toEqual(['200'])
+  })
+
+  it('defaults to backoff.maxRecoveryTimeout when backoff is set', async () => {
+    const up = await upstream()
+    const { registry, http } = setup()
+    const backoff = { maxRecoveryTimeout: 60_000 }
+    attachCircuitBreaker(http, { registry, ...OPTIONS, backoff })
+    await send(http, `${up.base}/status/503?${FOREVER}`, 1)
+    expect(registry.get(up.base).retryAfterMs).toBeLessThanOrEqual(60_000)
+  })
+
+  it('is a per-request breaker option too, checked by core', async () => {
+    const up = await upstream()
+    const { registry, http } = setup()
+    attachCircuitBreaker(http, { registry, ...OPTIONS })
+    const circuitBreaker = { key: 'capped', maxRetryAfter: 30_000 }
+    await rejection(http.get(`${up.base}/status/503?${FOREVER}`, { circuitBreaker }))
+    expect(registry.get('capped').retryAfterMs).toBeLessThanOrEqual(30_000)
+    const bad = { key: 'bad', maxRetryAfter: -1 }
+    const error = await rejection(http.get(`${up.base}/ok`, { circuitBreaker: bad }))
+    expect(error).toMatchObject({
+      code: 'ERR_CIRCUIT_OPTIONS',
+      option: 'circuitBreaker.maxRetryAfter',
+    })
+  })
+})
