@@ -2,6 +2,7 @@ import { CircuitBreakerRegistry, InvalidOptionsError } from '@tripswitch/core'
 import axios from 'axios'
 import { describe, expect, it } from 'vitest'
 import { type AttachOptions, attachCircuitBreaker } from '../src/index.ts'
+import { parseOptions, parseRequestOptions } from '../src/parse-options.ts'
 import { rejection, setup, upstream } from './helpers.ts'
 
 /** What `build` threw, as an InvalidOptionsError naming `option` and carrying `value`. */
@@ -111,5 +112,51 @@ describe('option types', () => {
     void http.get('http://127.0.0.1:1/', { circuitBreaker: true }).catch(() => undefined)
     // @ts-expect-error a per-request key is a string
     void http.get('http://127.0.0.1:1/', { circuitBreaker: { key: () => 'k' } }).catch(() => {})
+  })
+})
+
+describe('only own properties are options', () => {
+  const smuggling = () =>
+    JSON.parse('{"__proto__": {"acceptClientErrors": false, "errorThreshold": 0}}') as Record<
+      string,
+      unknown
+    >
+
+  it('refuses an own __proto__ key at attach time and in circuitBreaker request options', () => {
+    const { registry } = setup()
+    const error = thrownBy(attach({ registry, ...smuggling() }))
+    expect(error).toMatchObject({ code: 'ERR_CIRCUIT_OPTIONS', option: '__proto__' })
+    // axios's own config merge may drop the key first; the adapter refuses it regardless.
+    const parsed = parseOptions({ registry })
+    const request = thrownBy(() => parseRequestOptions(smuggling(), parsed))
+    expect(request).toMatchObject({
+      code: 'ERR_CIRCUIT_OPTIONS',
+      option: 'circuitBreaker.__proto__',
+    })
+  })
+
+  it('never takes a value set on Object.prototype for an attach or request option', async () => {
+    const up = await upstream()
+    const { registry, http } = setup()
+    const polluted = Object.prototype as Record<string, unknown>
+    const planted = { acceptClientErrors: false, key: 'host', registry: {} }
+    try {
+      Object.assign(polluted, planted)
+      // Would throw (a registry that is not one) if `registry` were read through the prototype.
+      attachCircuitBreaker(http, { registry, errorThreshold: 1 })
+    } finally {
+      for (const key of Object.keys(planted)) delete polluted[key]
+    }
+    // A 404 is a success (acceptClientErrors defaults to true), on the origin key.
+    await rejection(http.get(`${up.base}/status/404`))
+    expect(registry.get(up.base).snapshot()).toMatchObject({ successes: 1, failures: 0 })
+    // `circuitBreaker: false` set on Object.prototype does not opt requests out.
+    try {
+      polluted.circuitBreaker = false
+      await rejection(http.get(`${up.base}/status/500`))
+    } finally {
+      delete polluted.circuitBreaker
+    }
+    expect(registry.get(up.base).snapshot()).toMatchObject({ failures: 1, state: 'open' })
   })
 })
