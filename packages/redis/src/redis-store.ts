@@ -146,7 +146,11 @@ export class RedisStore implements StateStore {
     const unsubscribe = this.subscriptions.add(name, listener, onError)
     // A breaker created during an outage hears of it too: after its constructor returns, so a
     // listener attached right after `new CircuitBreaker(...)` gets it.
-    if (this.down && onError !== undefined) queueMicrotask(() => this.tellOutage())
+    if (this.down && onError !== undefined)
+      queueMicrotask(() => {
+        if (this.down && !this.closed)
+          this.subscriptions.failedNew(name, this.outage, this.outageError)
+      })
     return unsubscribe
   }
 
@@ -258,7 +262,7 @@ export class RedisStore implements StateStore {
   ): Promise<T> {
     try {
       if (this.closed || this.unavailable) {
-        if (!this.closed) this.markDown(this.notReady())
+        if (!this.closed && !this.down) this.markDown(this.notReady())
         return this.alone(name, fallback)
       }
       try {

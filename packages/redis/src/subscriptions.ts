@@ -132,11 +132,14 @@ export class Subscriptions {
   /** Tells every failure listener not yet told of outage number `outage`. */
   failed(outage: number, error: unknown): void {
     for (const sub of this.byName.values())
-      for (const [onError, told] of [...sub.onErrors]) {
-        if (told >= outage || !sub.onErrors.has(onError)) continue
-        sub.onErrors.set(onError, outage)
-        onError(error)
-      }
+      for (const onError of [...sub.onErrors.keys()]) tell(sub, onError, outage, error)
+  }
+
+  /** Tells the failure listeners of `name` not yet told of outage number `outage` (a new breaker). */
+  failedNew(name: string, outage: number, error: unknown): void {
+    const sub = this.byName.get(name)
+    if (sub !== undefined)
+      for (const onError of [...sub.onErrors.keys()]) tell(sub, onError, outage, error)
   }
 
   /** Tells the subscribers of `name` of a failure that concerns it alone. */
@@ -149,4 +152,17 @@ export class Subscriptions {
     this.byName.clear()
     this.namesById.clear()
   }
+}
+
+/** Calls `onError` once per outage, if it is still subscribed. */
+function tell(
+  sub: Subscription,
+  onError: (error: unknown) => void,
+  outage: number,
+  error: unknown,
+): void {
+  const told = sub.onErrors.get(onError)
+  if (told === undefined || told >= outage) return
+  sub.onErrors.set(onError, outage)
+  onError(error)
 }
