@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common'
 import { CircuitBreakerRegistry } from '@tripswitch/core'
 
-/** The state reported under one key: `up` while every circuit admits calls. */
+/** The state reported under one key: `up` while no circuit refuses calls. */
 export interface CircuitBreakerHealthDetails {
-  /** `down` while any circuit is open, half-open or forced open. */
+  /** `down` while a circuit is open with time left or forced open; half-open counts as `up`. */
   readonly status: 'up' | 'down'
   /** Names of the circuits that refuse calls. */
   readonly open: readonly string[]
@@ -25,8 +25,10 @@ export class CircuitBreakerHealthIndicator {
   constructor(@Inject(CircuitBreakerRegistry) private readonly registry: CircuitBreakerRegistry) {}
 
   /**
-   * `{ [key]: { status: 'up' | 'down', open } }` from `registry.health()`: `down` while any
-   * circuit refuses calls (Terminus then answers 503).
+   * `{ [key]: { status: 'up' | 'down', open } }` from `registry.health()`: `down` while a
+   * circuit refuses calls (Terminus then answers 503). A circuit past its open deadline reads
+   * half-open without any call, so the indicator turns `up` again by itself when traffic has
+   * stopped.
    * @param key name of the indicator in the health report. @default 'circuits'
    */
   isHealthy<const Key extends string = 'circuits'>(
