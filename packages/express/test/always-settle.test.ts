@@ -95,6 +95,26 @@ describe.each(expressVersions)('$version', ({ express }) => {
       expect(body.message).not.toContain('z')
     })
 
+    it('sends a default route key too long for a breaker name to next(error)', async () => {
+      const { registry } = fakeRegistry()
+      let handled = 0
+      const app = express()
+      const tenants = express.Router({ mergeParams: true })
+      tenants.get('/orders', circuitBreaker({ registry }), (_req, res) => {
+        handled++
+        res.sendStatus(200)
+      })
+      // Express keeps only the matched values of a mount path: they are part of the key.
+      app.use('/t/:tenant', tenants)
+      app.use(reportError)
+      const served = await serve(app)
+      expect((await served.fetch('/t/acme/orders')).status).toBe(200)
+      const answer = await served.fetch(`/t/${'x'.repeat(300)}/orders`)
+      expect(answer.status).toBe(500)
+      expect(answer.json).toMatchObject({ code: 'ERR_CIRCUIT_OPTIONS', option: 'key' })
+      expect(handled).toBe(1)
+    })
+
     it('sends a key(req) that throws to next(error)', async () => {
       const { registry } = fakeRegistry()
       const app = express()
