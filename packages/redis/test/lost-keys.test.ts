@@ -54,6 +54,15 @@ async function pair(options: Partial<CircuitBreakerOptions> = {}, store = {}) {
   return { group, breakers, errors, key: keysOf(group.prefix, name).state }
 }
 
+/** The generations `breaker` goes through: they must never go back, whatever Redis forgot. */
+function generations(breaker: CircuitBreaker): number[] {
+  const seen: number[] = []
+  breaker.on('stateChange', () => seen.push(generation(breaker)))
+  return seen
+}
+
+const ascending = (seen: number[]) => seen.every((g, i) => i === 0 || g >= seen[i - 1]!)
+
 async function expectSharedTrip(breakers: CircuitBreaker[], key: string, from: number) {
   await run(breakers[1]!, fail, 3)
   expect(breakers[1]!.state).toBe('open')
@@ -65,6 +74,7 @@ async function expectSharedTrip(breakers: CircuitBreaker[], key: string, from: n
 describe('Redis losing keys', () => {
   it('FLUSHALL: the next move re-creates the key at the known generation; a trip reaches every instance', async () => {
     const { group, breakers, errors, key } = await pair()
+    const seen = breakers.map(generations)
     await toGeneration6(breakers)
     await admin.flushall()
     // A read by either instance brings the key back as they know it, not as "closed, 0".
@@ -72,6 +82,7 @@ describe('Redis losing keys', () => {
     expect(await admin.hmget(key, 'state', 'gen')).toEqual(['closed', '6'])
     await expectSharedTrip(breakers, key, 6)
     expect(errors).toEqual([])
+    expect(seen.every(ascending)).toBe(true)
     group.close()
   })
 
@@ -115,6 +126,7 @@ describe('Redis losing keys', () => {
 
   it('a key re-created by an instance that knew less is moved past what the others know', async () => {
     const { group, breakers, key } = await pair()
+    const seen = breakers.map(generations)
     await toGeneration6(breakers)
     await admin.flushall()
     // A new instance, which never heard of generation 6, trips first: it creates generation 1.
@@ -134,6 +146,8 @@ describe('Redis losing keys', () => {
     expect(gens[0]).toBeGreaterThan(6)
     expect(await admin.hmget(key, 'state', 'gen')).toEqual(['open', String(gens[0])])
     expect(breakers[0]!.retryAfterMs).toBeGreaterThan(50_000)
+    expect(seen.every(ascending)).toBe(true)
+    expect(seen[0]!.length).toBeGreaterThan(6)
     late.close()
     group.close()
   })

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedisStore, type RedisStoreEvents } from '../src/index.ts'
 import { keysOf } from '../src/keys.ts'
 import { instances, uniquePrefix, until } from './helpers.ts'
+import { startProxy } from './proxy.ts'
 import { freePort, type RedisServer, ready, startRedis } from './redis-server.ts'
 
 // Redis only ever makes a breaker more conservative, and a Redis that fails is seen: by the
@@ -95,6 +96,52 @@ describe('a breaker used before the client is ready', () => {
     store.close()
     client.disconnect()
   })
+})
+
+describe('a trip made alone while Redis was unreachable', () => {
+  let server: RedisServer
+  beforeAll(async () => {
+    server = await startRedis()
+  })
+  afterAll(async () => {
+    await server?.stop()
+  })
+
+  it('is pushed to Redis when it comes back, even if Redis moved on meanwhile', async () => {
+    const proxy = await startProxy(server.port)
+    const cut = server.client({ port: proxy.port, commandTimeout: 100 })
+    await ready(cut)
+    const prefix = uniquePrefix()
+    const store = new RedisStore({ client: cut, prefix, pollInterval: 50, commandTimeout: 100 })
+    const seen = watch(store)
+    const { breaker: alone, errors } = breakerOn(store, 'apart')
+    const other = await instances(server, 1, { prefix, pollInterval: 50 })
+    const { breaker: remote } = breakerOn(other.stores[0]!, 'apart')
+    await sleep(30)
+
+    proxy.set('reset')
+    await until(() => seen.down.length === 1)
+    await run(alone, fail, 2)
+    expect(alone.state).toBe('open')
+    // Meanwhile the fleet moves on: Redis is two generations further, and closed.
+    remote.forceOpen()
+    remote.reset()
+    await until(() => remote.snapshot().generation === 2)
+
+    proxy.set('none')
+    await until(() => seen.up.length === 1, 5_000)
+    // The stricter state reached alone wins over Redis's closed, at a newer generation.
+    await until(() => remote.state === 'open')
+    expect(alone.state).toBe('open')
+    expect(alone.snapshot().generation).toBe(remote.snapshot().generation)
+    expect(remote.snapshot().generation).toBeGreaterThan(2)
+    expect(remote.retryAfterMs).toBeGreaterThan(50_000)
+    expect(errors).toHaveLength(1)
+    other.close()
+    store.close()
+    cut.disconnect()
+    await proxy.close()
+  }, 10_000)
 })
 
 describe.each([
