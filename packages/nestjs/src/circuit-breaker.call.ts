@@ -17,7 +17,8 @@ import type { CircuitBreakerRoute } from './circuit-breaker.route.ts'
  * One call through a breaker: acquire a permit, subscribe to the handler, settle the permit
  * when the handler's observable completes (success by status) or errors (by the error's
  * status, 500 when none). Unsubscribed before either (the client went away, e.g. a closed
- * server-sent event stream): ignored, which frees a half-open probe slot.
+ * server-sent event stream), or the client closed the connection while the handler ran:
+ * ignored, which frees a half-open probe slot. Whatever happens, the permit is settled once.
  */
 export function guardedCall(
   breaker: CircuitBreaker,
