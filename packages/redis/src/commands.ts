@@ -32,6 +32,12 @@ export interface Known {
   readonly alone: boolean
 }
 
+/**
+ * A duration as whole ms, rounded up: Lua would store a fraction in `%.14g` form (losing digits of
+ * an epoch-ms deadline), and a fractional deadline would come back as a fractional retryAfterMs.
+ */
+const whole = (ms: number): number => Math.ceil(ms)
+
 /** What an instance that knows nothing of a breaker sends. */
 export const KNOWS_NOTHING: Known = Object.freeze({
   state: Object.freeze({ state: 'closed', generation: 0, retryAfterMs: 0, openings: 0 }),
@@ -54,7 +60,7 @@ export class Commands {
     const s = known.state
     return [
       ...[k.state, k.window, k.leases, k.reporters, this.offset(), this.channel, k.id],
-      ...[this.options.stateTtl, s.state, s.generation, s.retryAfterMs, s.openings],
+      ...[this.options.stateTtl, s.state, s.generation, whole(s.retryAfterMs), s.openings],
       known.alone ? 1 : 0,
     ]
   }
@@ -72,14 +78,16 @@ export class Commands {
     const { fromGeneration, to, openForMs, openings } = request
     return {
       send: () =>
-        this.scripts.tripswitchTransition(...head, fromGeneration ?? '', to, openForMs, openings),
+        this.scripts.tripswitchTransition(
+          ...[...head, fromGeneration ?? '', to, whole(openForMs), openings],
+        ),
       parse: (reply) => stateAt(reply, 0),
     }
   }
 
   acquire(name: string, known: Known, request: ProbeRequest): Command<ProbeGrant> {
     const head = this.head(name, known)
-    const leaseMs = this.options.leaseMs ?? request.leaseMs
+    const leaseMs = whole(this.options.leaseMs ?? request.leaseMs)
     return {
       send: () =>
         this.scripts.tripswitchAcquire(...head, request.token, request.maxProbes, leaseMs),

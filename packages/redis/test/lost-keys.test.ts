@@ -95,6 +95,8 @@ describe('Redis losing keys', () => {
     // Before the deadline, the re-created key still refuses a probe with the time left.
     expect((await group.stores[1]!.read('lost')).retryAfterMs).toBeGreaterThan(0)
     expect(await admin.hget(key, 'gen')).toBe('7')
+    // A whole-ms deadline, whatever the resolution of the clock the time left was measured with.
+    expect(await admin.hget(key, 'until')).toMatch(/^\d+$/)
     await new Promise((resolve) => setTimeout(resolve, 170))
     // Past the deadline, a probe is granted (not "retry in 0 ms" forever) and closes the circuit.
     expect(await breakers[1]!.execute(ok)).toBe(1)
