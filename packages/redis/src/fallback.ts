@@ -1,4 +1,5 @@
 import {
+  type CircuitState,
   MemoryStore,
   type OutcomeBatch,
   type ProbeGrant,
@@ -42,14 +43,21 @@ export class Fallback {
     return this.policy === 'local' ? this.local.read(name) : this.fixed()
   }
 
+  /**
+   * Follows a breaker that is ahead of what this instance knows (it took a fixed answer and
+   * moved on, or its keys were deleted under it): what is known never lags a breaker's
+   * generation. `state` is the breaker's, when the caller knows it (a batch comes from a closed
+   * breaker); otherwise the known state is kept.
+   */
+  follow(name: string, generation: number, state?: CircuitState): void {
+    const known = this.local.read(name)
+    if (generation <= known.generation) return
+    const followed = state === undefined ? known.state : state
+    this.local.seed(name, { ...known, state: followed, generation, retryAfterMs: 0 })
+  }
+
   /** Applied at once (as the breaker applied it), so a local open time counts from the trip. */
   transition(name: string, request: TransitionRequest): SharedState {
-    const from = request.fromGeneration
-    const known = this.local.read(name)
-    // A breaker ahead of what this instance knows (it took a fixed answer and moved on) is
-    // followed, so what is known never lags a breaker's generation.
-    if (from !== null && from > known.generation)
-      this.local.seed(name, { ...known, generation: from })
     const local = this.local.transition(name, request)
     return this.policy === 'local' ? local : this.fixed()
   }

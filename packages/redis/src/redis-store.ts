@@ -156,6 +156,7 @@ export class RedisStore implements StateStore {
 
   /** @inheritdoc */
   transition(name: string, request: TransitionRequest): Promise<SharedState> {
+    if (request.fromGeneration !== null) this.fallback.follow(name, request.fromGeneration)
     // Known before the local move: a lost key is re-created at the generation the request is from.
     const known = this.known(name)
     // The fallback moves now, as the breaker did: if Redis never answers, the local open
@@ -187,6 +188,7 @@ export class RedisStore implements StateStore {
 
   /** @inheritdoc */
   record(name: string, batch: OutcomeBatch, window: WindowSpec): Promise<RecordResult> {
+    this.fallback.follow(name, batch.generation, 'closed')
     const command = this.commands.record(name, this.known(name), batch, window)
     return this.run(name, command, () => this.fallback.record(name, batch, window))
   }

@@ -154,6 +154,16 @@ describe('Redis losing keys', () => {
     group.close()
   })
 
+  it('store.delete under live breakers: the next trip re-creates the key and is shared', async () => {
+    const { group, breakers, key } = await pair()
+    await toGeneration6(breakers)
+    // The deleting instance forgets the circuit; its breaker (generation 6) does not.
+    await group.stores[1]!.delete('lost')
+    expect(await admin.exists(key)).toBe(0)
+    await expectSharedTrip(breakers, key, 6)
+    group.close()
+  })
+
   it('SCRIPT FLUSH: flushes, transitions and the poll pipeline fall back to EVAL', async () => {
     const { group, breakers, errors, key } = await pair({}, { pollInterval: 60 })
     await toGeneration6(breakers)
