@@ -6,7 +6,14 @@ import {
   captureErrors,
   circuitBreaker,
 } from '../src/index.ts'
-import { type ExpressModule, expressVersions, fakeRegistry, serve, statuses } from './helpers.ts'
+import {
+  deferred,
+  type ExpressModule,
+  expressVersions,
+  fakeRegistry,
+  serve,
+  statuses,
+} from './helpers.ts'
 
 // Every request through the middleware is guarded and its permit settled exactly once, whatever
 // the user's hooks or handler do; nothing the adapter runs from an event listener or timer may
@@ -191,6 +198,29 @@ describe.each(expressVersions)('$version', ({ express }) => {
       expect((await served.fetch('/svc')).status).toBe(500)
       expect(breaker.activeCalls).toBe(0)
       expect(breaker.state).toBe('open')
+    })
+
+    it('the handler is slower than timeout: a failure, its late answer dropped', async () => {
+      const { clock, registry } = fakeRegistry()
+      const entered = deferred()
+      const release = deferred()
+      const slow: RequestHandler = async (_req, res) => {
+        entered.resolve()
+        await release.promise
+        res.sendStatus(200)
+      }
+      const { served, breaker } = await trippedRoute(express, { registry, timeout: 500 }, slow)
+      clock.advance(1_000)
+      const probe = served.fetch('/svc')
+      await entered.promise
+      expect(breaker.activeCalls).toBe(1)
+      clock.advance(500)
+      expect((await probe).json).toMatchObject({ code: 'ERR_CIRCUIT_TIMEOUT' })
+      expect(breaker.activeCalls).toBe(0)
+      expect(breaker.state).toBe('open')
+      release.resolve()
+      expect((await served.fetch('/svc')).json).toMatchObject({ code: 'ERR_CIRCUIT_OPEN' })
+      expect(breaker.activeCalls).toBe(0)
     })
 
     it('the handler succeeds after all: the circuit closes', async () => {
