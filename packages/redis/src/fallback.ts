@@ -1,5 +1,4 @@
 import {
-  type CircuitState,
   MemoryStore,
   type OutcomeBatch,
   type ProbeGrant,
@@ -44,16 +43,13 @@ export class Fallback {
   }
 
   /**
-   * Follows a breaker that is ahead of what this instance knows (it took a fixed answer and
-   * moved on, or its keys were deleted under it): what is known never lags a breaker's
-   * generation. `state` is the breaker's, when the caller knows it (a batch comes from a closed
-   * breaker); otherwise the known state is kept.
+   * Follows a breaker moving from a generation ahead of what this instance knows (it took a
+   * fixed answer and moved on, or its keys were deleted under it): what is known never lags the
+   * generation a breaker moves from.
    */
-  follow(name: string, generation: number, state?: CircuitState): void {
+  follow(name: string, generation: number): void {
     const known = this.local.read(name)
-    if (generation <= known.generation) return
-    const followed = state === undefined ? known.state : state
-    this.local.seed(name, { ...known, state: followed, generation, retryAfterMs: 0 })
+    if (generation > known.generation) this.local.seed(name, { ...known, generation })
   }
 
   /** Applied at once (as the breaker applied it), so a local open time counts from the trip. */

@@ -188,7 +188,6 @@ export class RedisStore implements StateStore {
 
   /** @inheritdoc */
   record(name: string, batch: OutcomeBatch, window: WindowSpec): Promise<RecordResult> {
-    this.fallback.follow(name, batch.generation, 'closed')
     const command = this.commands.record(name, this.known(name), batch, window)
     return this.run(name, command, () => this.fallback.record(name, batch, window))
   }
