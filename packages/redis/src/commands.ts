@@ -38,12 +38,6 @@ export interface Known {
  */
 const whole = (ms: number): number => Math.ceil(ms)
 
-/** What an instance that knows nothing of a breaker sends. */
-export const KNOWS_NOTHING: Known = Object.freeze({
-  state: Object.freeze({ state: 'closed', generation: 0, retryAfterMs: 0, openings: 0 }),
-  alone: false,
-})
-
 /** The store operations as script calls: argument order and reply layout live here only. */
 export class Commands {
   constructor(
