@@ -33,7 +33,10 @@ export interface RedisStoreOptions {
   onStoreUnavailable?: StoreUnavailablePolicy
   /** Distinct instances that must report failures in the window before a shared trip. @default 1 */
   quorum?: number
-  /** Milliseconds a state key lives after its last write. @default 604_800_000 (7 days) */
+  /**
+   * Milliseconds a state key lives after its last write; an expired key is re-created from what
+   * the instances know of the breaker. @default 604_800_000 (7 days)
+   */
   stateTtl?: number
   /** Id of this instance for `quorum`. @default a random id */
   instanceId?: string
