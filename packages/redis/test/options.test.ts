@@ -93,6 +93,25 @@ describe('RedisStore options', () => {
     }
   })
 
+  it('names the bad argument of store.on, and its unsubscribe works', async () => {
+    const store = new RedisStore({ client })
+    expect(() => store.on('nope' as 'down', () => {})).toThrow(
+      expect.objectContaining({ code: 'ERR_CIRCUIT_OPTIONS', option: 'event' }),
+    )
+    expect(() => store.on('down', null as unknown as () => void)).toThrow(
+      expect.objectContaining({ code: 'ERR_CIRCUIT_OPTIONS', option: 'listener' }),
+    )
+    const heard: string[] = []
+    const stop = store.on('down', () => heard.push('stopped'))
+    store.on('down', ({ error }) => heard.push((error as Error).name))
+    stop()
+    // The client never connected (lazyConnect): the first operation starts an outage.
+    expect(await store.read('x')).toMatchObject({ state: 'closed', generation: 0 })
+    await store.read('y')
+    expect(heard).toEqual(['StoreUnavailableError'])
+    store.close()
+  })
+
   it('refuses time travel unless built for tests', () => {
     const store = new RedisStore({ client })
     expect(() => store.travel(1000)).toThrow(/testing: true/)
