@@ -314,12 +314,19 @@ export class RedisStore implements StateStore {
     sub.heardAt = performance.now()
     sub.heardGeneration = state.generation
     sub.dirty = false
+    sub.malformed = false
     if (sub.denial !== undefined && sub.denial.grant.state.generation !== state.generation)
       sub.denial = undefined
     this.subscriptions.push(name, state)
   }
 
+  /** A foreign value in the key of `name`: told once, until the key holds a valid state again. */
   private malformed(name: string, error: MalformedReplyError): void {
+    const sub = this.subscriptions.get(name)
+    if (sub !== undefined) {
+      if (sub.malformed) return
+      sub.malformed = true
+    }
     this.subscriptions.failedOne(name, error)
     this.emitter.emit('error', { name, error })
   }

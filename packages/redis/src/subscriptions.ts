@@ -27,6 +27,8 @@ export interface Subscription {
   heardGeneration: number
   /** Answered by the fallback since Redis last answered for it: its local moves were made alone. */
   dirty: boolean
+  /** Its key held a foreign value at the last look: reported once, until a valid state is heard. */
+  malformed: boolean
   /**
    * A refused probe request: while half_open, an instance asks Redis at most once per
    * `syncInterval` (±15 %), so Redis load during recovery is O(instances), not O(requests).
@@ -62,6 +64,7 @@ export class Subscriptions {
         heardAt: 0,
         heardGeneration: -1,
         dirty: false,
+        malformed: false,
         denial: undefined,
       }
       this.byName.set(name, sub)

@@ -245,3 +245,40 @@ describe('Redis out of memory (maxmemory 1mb, noeviction, full)', () => {
     group.close()
   }, 10_000)
 })
+
+describe("a foreign value in one breaker's key", () => {
+  let server: RedisServer
+  beforeAll(async () => {
+    server = await startRedis()
+  })
+  afterAll(async () => {
+    await server?.stop()
+  })
+
+  it('is one error for that breaker (not an outage) until the key holds a valid state', async () => {
+    const group = await instances(server, 1, { pollInterval: 30, syncInterval: 10 })
+    const store = group.stores[0]!
+    const seen = watch(store)
+    const errors: RedisStoreEvents['error'][] = []
+    store.on('error', (event) => errors.push(event))
+    const key = keysOf(group.prefix, 'tampered').state
+    const admin = group.clients[0]!
+    await admin.hset(key, 'state', 'exploded', 'gen', '3')
+    const tampered = breakerOn(store, 'tampered', 50)
+    const healthy = breakerOn(store, 'healthy', 50)
+    await busy([tampered.breaker, healthy.breaker], 300)
+    expect(tampered.errors).toHaveLength(1)
+    expect(errors.map((e) => e.name)).toEqual(['tampered'])
+    expect(healthy.errors).toHaveLength(0)
+    expect(seen.down).toHaveLength(0)
+    expect(store.unavailable).toBe(false)
+    // Repaired, then tampered with again: a second report.
+    await admin.del(key)
+    await busy([tampered.breaker], 150)
+    expect(tampered.errors).toHaveLength(1)
+    await admin.hset(key, 'state', 'exploded', 'gen', '3')
+    await busy([tampered.breaker], 200)
+    expect(tampered.errors).toHaveLength(2)
+    group.close()
+  })
+})
