@@ -52,14 +52,24 @@ describe('half-open load', () => {
       pollInterval: 60_000,
       testing: true,
     })
+    // A long open time, passed by moving the breakers' clock and Redis's: no real wait, and the
+    // half-open phase (as long as a probe lease) cannot end while the test runs.
+    let shift = 0
+    const clock = { now: () => Date.now() + shift }
     const [a, b] = group.stores.map(
       (store) =>
-        new CircuitBreaker({ name: 'load', errorThreshold: 1, recoveryTimeout: 10, store }),
+        new CircuitBreaker({
+          name: 'load',
+          errorThreshold: 1,
+          recoveryTimeout: 60_000,
+          store,
+          clock,
+        }),
     )
     await run(a!, fail, 1)
-    // b reads half_open by itself once the 10 ms have passed: wait until it heard of the trip.
-    await until(() => b!.state !== 'closed')
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await until(() => b!.state === 'open')
+    shift = 60_001
+    for (const store of group.stores) store.travel(60_001)
     let release!: (v: number) => void
     const probe = a!.execute(() => new Promise<number>((resolve) => (release = resolve)))
     await until(() => a!.state === 'half_open')
