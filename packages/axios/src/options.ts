@@ -4,7 +4,10 @@ import type { AxiosResponse, InternalAxiosRequestConfig } from 'axios'
 /** Built-in breaker keys: `origin` = scheme + host + port, `host` = host + port. */
 export type KeyMode = 'origin' | 'host'
 
-/** A breaker key computed from a request's config; a non-empty string of at most 256 characters. */
+/**
+ * A breaker key computed from a request's config; a non-empty string of at most 256 characters.
+ * Anything else rejects the request with an `InvalidOptionsError` naming `key`, before it is sent.
+ */
 export type KeyFunction = (config: InternalAxiosRequestConfig) => string
 
 /** What {@link AxiosDetectError} is told about a finished request. */

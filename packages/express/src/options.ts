@@ -26,6 +26,8 @@ export interface ExpressAdapterOptions {
   /**
    * Breaker key of a request. Runs when the request reaches the middleware; under `app.use`
    * the route is not matched yet at that point. Keys go through the registry and its bound.
+   * Anything but a non-empty string of at most 256 characters (`undefined` included) sends an
+   * `InvalidOptionsError` naming `key` to `next(error)`: a request is never let through unguarded.
    * @default method + mount path + route template, e.g. `GET /api/users/:id`
    */
   key?: (req: Request) => string

@@ -54,7 +54,9 @@ export interface CircuitBreakerRouteOptions
   detectError?: HttpDetectError<FastifyRequest, FastifyReply>
   /**
    * Names the breaker a request goes through, e.g. per tenant: `(request) => \`orders:${request.headers['x-tenant']}\``.
-   * Names go through the registry and its bound (`cache`). @default the circuit's name
+   * Names go through the registry and its bound (`cache`). Anything but a non-empty string of
+   * at most 256 characters (`undefined` included) fails the request with an
+   * `InvalidOptionsError` naming `key`: the route never runs unguarded. @default the circuit's name
    */
   key?: (request: FastifyRequest) => string
   /** Custom answer to a request refused by an open circuit. @default the 503 `FST_ERR_CIRCUIT_BREAKER_OPEN` error */
