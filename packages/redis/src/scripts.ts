@@ -5,9 +5,10 @@
  * answers the state as `{state, gen, retryAfterMs, openings}` at the end of its reply.
  *
  * Keys of breaker B, the same four for every script: KEYS[1] `P{B}:s` state hash (state, gen,
- * until, trips, hs, seeded), KEYS[2] `P{B}:w` window hash (`<bucket>:c|f|l` counts, `cf` consecutive and
- * `nf` net failures), KEYS[3] `P{B}:l` lease zset (token -> expiry), KEYS[4] `P{B}:r` reporter
- * zset (instance -> last failure, for quorum).
+ * until, trips, hs, seeded: 1 while the generation is one a script re-created or moved on from
+ * what an instance knew), KEYS[2] `P{B}:w` window hash (`<bucket>:c|f|l` counts, `cf` consecutive
+ * and `nf` net failures), KEYS[3] `P{B}:l` lease zset (token -> expiry), KEYS[4] `P{B}:r`
+ * reporter zset (instance -> last failure, for quorum).
  *
  * Every script starts with the same nine arguments: ARGV[1] time offset, ARGV[2] channel,
  * ARGV[3] breaker id, ARGV[4] key TTL, then what the calling instance knows of the breaker:
@@ -56,10 +57,7 @@ local function load(now)
   local stricter = STRICTNESS[ARGV[5]] > STRICTNESS[state]
   if gen < kgen or (ARGV[9] == '1' and stricter) then
     gen = math.max(gen, kgen) + 1
-    if stricter then
-      if state ~= 'closed' and ARGV[5] == 'closed' then redis.call('DEL', KEYS[2]) end
-      state, untilMs, trips = ARGV[5], known_until(now), tonumber(ARGV[8])
-    end
+    if stricter then state, untilMs, trips = ARGV[5], known_until(now), tonumber(ARGV[8]) end
     set_state(state, gen, untilMs, trips, now, 1)
     redis.call('DEL', KEYS[3])
     return state, gen, untilMs, trips, true
