@@ -1,4 +1,10 @@
-import { type CircuitOpenError, createOpenError, isCircuitTimeoutError } from './errors.ts'
+import {
+  type CircuitBusyError,
+  type CircuitOpenError,
+  createBusyError,
+  createOpenError,
+  isCircuitTimeoutError,
+} from './errors.ts'
 import type { ResolvedOptions } from './options.ts'
 import { CallPermit, type Outcome, type PermitOwner } from './permit.ts'
 import { SharedCircuit } from './shared-circuit.ts'
@@ -7,8 +13,14 @@ import type { BreakerState } from './transition.ts'
 import { shouldTrip } from './trip.ts'
 import { recordOutcome } from './window.ts'
 
-/** Admission's answer: a permit, a refusal, or (with a remote store) either later. */
-export type Admission = CallPermit | CircuitOpenError | Promise<CallPermit | CircuitOpenError>
+/** A refusal: the circuit does not admit the call, or `maxConcurrent` calls are running. */
+export type Refusal = CircuitOpenError | CircuitBusyError
+
+/** What admission decides: a permit or a refusal. */
+export type Decision = CallPermit | Refusal
+
+/** Admission's answer: a decision, or (with a remote store) a decision later. */
+export type Admission = Decision | Promise<Decision>
 
 // Probe lease tokens must be unique across processes sharing a store.
 const PROCESS_TOKEN = Math.random().toString(36).slice(2, 10)
@@ -25,13 +37,18 @@ export abstract class BreakerCore extends SharedCircuit {
 
   /** Decides admission: a permit, a refusal, or (remote store, probing) one of them later. */
   protected admit(): Admission {
+    this.counts.calls++
+    const max = this.options.maxConcurrent
+    if (max !== undefined && this.inFlight >= max) return this.busy(max)
     const s = this.current
-    if (s.state !== 'open') return this.admitIn(s)
-    const wait = s.openUntil - this.options.clock.now()
-    if (wait > 0) return this.reject(wait)
-    // Past the deadline: half-open now. The store may refuse (its deadline is later) and a
-    // listener may move the circuit again: admission follows wherever it is now.
-    this.enterHalfOpen()
+    if (s.state === 'closed' || s.state === 'disabled') return this.admitIn(s)
+    if (s.state === 'open') {
+      const wait = s.openUntil - this.options.clock.now()
+      if (wait > 0) return this.reject(wait)
+      // Past the deadline: half-open now. The store may refuse (its deadline is later) and a
+      // listener may move the circuit again: admission follows wherever it is now.
+      this.enterHalfOpen()
+    } else if (s.state === 'half_open') this.endLongHalfOpen(s)
     return this.admitIn(this.current)
   }
 
@@ -61,10 +78,24 @@ export abstract class BreakerCore extends SharedCircuit {
     return new CallPermit(owner, generation, startedAt, token, uncounted)
   }
 
-  private reject(retryAfterMs: number): CircuitOpenError {
-    const error = createOpenError(this.name, this.current.state, retryAfterMs)
-    this.emitter?.emit('reject', { name: this.name, error })
-    return error
+  private reject(retryAfterMs: number): Decision {
+    this.counts.notPermitted++
+    return this.refuse(createOpenError(this.name, this.current.state, retryAfterMs))
+  }
+
+  private busy(maxConcurrent: number): Decision {
+    this.counts.busy++
+    return this.refuse(createBusyError(this.name, maxConcurrent))
+  }
+
+  /** Refuses with `error`; in shadow mode reports it and lets the call run, uncounted. */
+  private refuse(error: Refusal): Decision {
+    const shadow = this.options.mode === 'shadow'
+    this.emitter?.emit(
+      'reject',
+      shadow ? { name: this.name, error, shadow } : { name: this.name, error },
+    )
+    return shadow ? this.grant(this.current.generation, undefined, true) : error
   }
 
   private requestProbe(): Admission {
@@ -85,11 +116,7 @@ export abstract class BreakerCore extends SharedCircuit {
     )
   }
 
-  private onGrant(
-    grant: ProbeGrant,
-    token: string,
-    asked: BreakerState,
-  ): CallPermit | CircuitOpenError {
+  private onGrant(grant: ProbeGrant, token: string, asked: BreakerState): Decision {
     // Denied while still open: the store's deadline is later than ours; the refusal tells it.
     this.answered(grant.state, asked, !grant.granted)
     const s = this.current
@@ -109,22 +136,47 @@ export abstract class BreakerCore extends SharedCircuit {
     this.inFlight--
     const measured = !Number.isNaN(permit.startedAt)
     const durationMs = measured ? this.options.clock.now() - permit.startedAt : 0
+    const slowMs = this.options.slowCallMs
+    const slow = measured && slowMs !== undefined && durationMs > slowMs
+    this.tallyOutcome(outcome, error, slow)
     this.emitOutcome(outcome, error, durationMs)
     if (permit.uncounted) return
     if (retryAfterMs > 0 && outcome === 'failure')
       this.holdFor(Math.min(retryAfterMs, this.options.maxRetryAfter))
-    if (permit.token !== undefined) this.settleProbe(permit, outcome)
+    // A probe slower than slowCallMs counts against closing (resilience4j): a circuit that
+    // opened because calls were slow does not close on a slow success.
+    if (permit.token !== undefined)
+      this.settleProbe(permit, slow && outcome === 'success' ? 'failure' : outcome, error)
     else
       this.count(
         permit.generation,
         outcome,
         measured ? permit.startedAt + durationMs : Number.NaN,
         durationMs,
+        error,
       )
   }
 
+  /** Adds one settled call to the totals. */
+  protected tallyOutcome(outcome: Outcome, error: unknown, slow: boolean): void {
+    const counts = this.counts
+    if (outcome === 'success') counts.successful++
+    else if (outcome === 'ignore') counts.ignored++
+    else {
+      counts.failed++
+      if (isCircuitTimeoutError(error)) counts.timeouts++
+    }
+    if (slow) counts.slowCalls++
+  }
+
   /** Counts a closed-state outcome ended at clock time `endedAt` (NaN: not read yet). */
-  protected count(generation: number, outcome: Outcome, endedAt: number, durationMs: number): void {
+  protected count(
+    generation: number,
+    outcome: Outcome,
+    endedAt: number,
+    durationMs: number,
+    error: unknown,
+  ): void {
     if (outcome === 'ignore') return
     const s = this.current
     // Outcomes of calls admitted before the last transition describe an older circuit.
@@ -145,7 +197,8 @@ export abstract class BreakerCore extends SharedCircuit {
     // The window's running counters are current after recording: decide on them, no copy.
     // Under 'rate' a success can trip too: it may bring the window up to minimumCalls.
     const mayTrip = failed || slow || this.options.strategy === 'rate'
-    if (mayTrip && shouldTrip(this.window, this.options)) this.trip()
+    if (mayTrip && shouldTrip(this.window, this.options))
+      this.trip('threshold', failed ? error : undefined)
   }
 
   private emitOutcome(outcome: Outcome, error: unknown, durationMs: number): void {
@@ -161,16 +214,16 @@ export abstract class BreakerCore extends SharedCircuit {
     this.emitter.emit('failure', { name: this.name, error, durationMs })
   }
 
-  private settleProbe(permit: CallPermit, outcome: Outcome): void {
+  private settleProbe(permit: CallPermit, outcome: Outcome, error: unknown): void {
     const release = { generation: permit.generation, token: permit.token!, outcome }
     const asked = this.current
     const result = this.store().releaseProbe(this.name, release)
     if (isPromise(result))
       void result.then(
-        (r) => this.onProbeReleased(r, permit, outcome, asked),
+        (r) => this.onProbeReleased(r, permit, outcome, asked, error),
         (error: unknown) => this.storeFailed(error),
       )
-    else this.onProbeReleased(result, permit, outcome, asked)
+    else this.onProbeReleased(result, permit, outcome, asked, error)
   }
 
   private onProbeReleased(
@@ -178,11 +231,12 @@ export abstract class BreakerCore extends SharedCircuit {
     permit: CallPermit,
     outcome: Outcome,
     asked: BreakerState,
+    error: unknown,
   ): void {
     this.answered(result.state, asked)
     const s = this.current
     if (!result.held || s.state !== 'half_open' || s.generation !== permit.generation) return
-    if (outcome === 'failure') this.trip()
+    if (outcome === 'failure') this.trip('probe-failed', error)
     else if (outcome === 'success' && result.successes >= this.options.recoveryThreshold)
       this.move({ type: 'close' }, 0, false)
   }

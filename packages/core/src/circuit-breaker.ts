@@ -1,14 +1,24 @@
-import { BreakerCore } from './breaker-core.ts'
+import { BreakerCore, type Decision, type Refusal } from './breaker-core.ts'
 import { classifyError } from './classify.ts'
 import { schedule } from './clock.ts'
-import { CircuitOpenError, CircuitTimeoutError } from './errors.ts'
+import { CircuitTimeoutError, InvalidOptionsError } from './errors.ts'
 import type { CircuitBreakerOptions, ResolvedOptions } from './options.ts'
 import { CallPermit, type Outcome, type Permit } from './permit.ts'
 import { breakerName, resolveOptions } from './resolve-options.ts'
 import { isPromise } from './store.ts'
+import { objectWith, rejectUnknownKeys } from './validate.ts'
 
 /** A guarded function: it receives a signal that aborts when the call times out. */
 export type Guarded<T> = (signal: AbortSignal) => T | PromiseLike<T>
+
+/** Options of one {@link CircuitBreaker.execute} call. */
+export interface ExecuteOptions {
+  /**
+   * The caller's signal: aborted before the call, it is not made and nothing is counted;
+   * aborted during it, `fn`'s signal aborts and the outcome is ignored. @default none
+   */
+  readonly signal?: AbortSignal
+}
 
 import { neverAborted } from './signals.ts'
 
@@ -43,7 +53,8 @@ export class CircuitBreaker extends BreakerCore {
       o.fallback === undefined &&
       o.detectError === undefined &&
       o.isFailure === undefined &&
-      o.slowCallMs === undefined
+      o.slowCallMs === undefined &&
+      o.maxConcurrent === undefined
   }
 
   /**
@@ -61,11 +72,18 @@ export class CircuitBreaker extends BreakerCore {
    * call times out (without, a shared signal that never aborts). Rejects with
    * {@link CircuitOpenError} when refused, unless a `fallback` answers, and with a `TypeError`
    * (nothing counted) when `fn` is not a function.
+   *
+   * `options.signal` is the caller's own signal (cockatiel): already aborted, the call rejects
+   * with its reason at once, `fn` does not run and nothing is counted; aborted during the call,
+   * `fn`'s signal aborts, the call rejects with the reason and its outcome is ignored.
    */
-  execute<T>(fn: Guarded<T>): Promise<T> {
+  execute<T>(fn: Guarded<T>, options?: ExecuteOptions): Promise<T> {
     // Checked before admission: a caller's mistake is not the downstream's failure.
     if (typeof fn !== 'function') return Promise.reject(notAFunction('execute', fn))
-    return this.run(fn, NO_ARGS)
+    if (options === undefined) return this.run(fn, NO_ARGS)
+    const signal = callerSignal(options)
+    if (signal?.aborted) return Promise.reject(signal.reason)
+    return this.run(fn, NO_ARGS, signal)
   }
 
   /**
@@ -77,18 +95,19 @@ export class CircuitBreaker extends BreakerCore {
     return (...args: A) => this.run(() => fn(...args), args)
   }
 
-  private run<T>(fn: Guarded<T>, args: unknown[]): Promise<T> {
+  private run<T>(fn: Guarded<T>, args: unknown[], caller?: AbortSignal): Promise<T> {
     const s = this.current
-    if (s.state === 'closed' && this.leanOptions && !this.measures)
+    if (s.state === 'closed' && this.leanOptions && caller === undefined && !this.measures)
       return this.runLean(fn, s.generation)
     const admission = this.admit()
-    if (isPromise(admission)) return admission.then((a) => this.callAdmitted(a, fn, args))
-    return this.callAdmitted(admission, fn, args)
+    if (isPromise(admission)) return admission.then((a) => this.callAdmitted(a, fn, args, caller))
+    return this.callAdmitted(admission, fn, args, caller)
   }
 
   // Lean calls need nothing but the outcome, so they skip the permit object: the options
   // allow it (leanOptions) and nobody listens for durations (measures).
   private runLean<T>(fn: Guarded<T>, generation: number): Promise<T> {
+    this.counts.calls++
     this.inFlight++
     const handlers = this.leanHandlers(generation)
     let promise: Promise<T>
@@ -108,27 +127,30 @@ export class CircuitBreaker extends BreakerCore {
   private leanHandlers(generation: number): LeanHandlers {
     const cached = this.lean
     if (cached !== null && cached.generation === generation) return cached
-    const settle = (outcome: Outcome) => {
+    const settle = (outcome: Outcome, error: unknown) => {
       this.inFlight--
-      this.count(generation, outcome, Number.NaN, 0)
+      this.tallyOutcome(outcome, error, false)
+      this.count(generation, outcome, Number.NaN, 0, error)
     }
     const handlers: LeanHandlers = {
       generation,
-      success: () => settle('success'),
-      failure: (error) => settle(classifyOrFail(error, this.options)),
+      success: () => settle('success', undefined),
+      failure: (error) => settle(classifyOrFail(error, this.options), error),
     }
     this.lean = handlers
     return handlers
   }
 
   private callAdmitted<T>(
-    admission: CallPermit | CircuitOpenError,
+    admission: Decision,
     fn: Guarded<T>,
     args: unknown[],
+    caller: AbortSignal | undefined,
   ): Promise<T> {
     if (!(admission instanceof CallPermit)) return this.refused(admission, args)
     const timeout = this.options.timeout
-    if (timeout !== undefined) return this.callWithTimeout(admission, fn, args, timeout)
+    if (timeout !== undefined || caller !== undefined)
+      return this.callWithSignal(admission, fn, args, timeout, caller)
     let result: T | PromiseLike<T>
     try {
       result = fn(NEVER_ABORTED)
@@ -141,43 +163,55 @@ export class CircuitBreaker extends BreakerCore {
     )
   }
 
-  private callWithTimeout<T>(
+  /**
+   * A call whose function gets a signal that aborts: on `timeout` (a failure), or when the
+   * caller's own signal aborts (ignored; the call rejects with the caller's reason at once).
+   * Whether `fn` reads its signal cannot be told from `fn.length` (`(...args)` and
+   * `(signal = x)` declare 0), so every such call gets one.
+   */
+  private callWithSignal<T>(
     permit: CallPermit,
     fn: Guarded<T>,
     args: unknown[],
-    timeout: number,
+    timeout: number | undefined,
+    caller: AbortSignal | undefined,
   ): Promise<T> {
-    // Whether fn reads its signal cannot be told from fn.length ((...args) and (signal = x)
-    // declare 0), so every call with a timeout gets one that aborts.
     const controller = new AbortController()
     return new Promise<T>((resolve, reject) => {
       const settleWith = (answer: () => T) => {
+        finish()
         try {
           resolve(answer())
         } catch (error) {
           reject(error)
         }
       }
-      const cancel = schedule(
-        this.options.clock,
-        () => {
-          if (permit.done) return
-          const error = new CircuitTimeoutError(this.name, timeout)
-          controller.abort(error)
-          settleWith(() => this.failed<T>(permit, error, args))
-        },
-        timeout,
-      )
+      const onTimeout = () => {
+        if (permit.done) return
+        const error = new CircuitTimeoutError(this.name, timeout!)
+        controller.abort(error)
+        settleWith(() => this.failed<T>(permit, error, args))
+      }
+      const onCallerAbort = () => {
+        if (permit.done) return
+        finish()
+        controller.abort(caller!.reason)
+        permit.ignore()
+        reject(caller!.reason)
+      }
+      const cancel = timeout === undefined ? NOOP : schedule(this.options.clock, onTimeout, timeout)
+      caller?.addEventListener('abort', onCallerAbort, { once: true })
+      // The caller's listener goes with the call: a long-lived signal gathers none.
+      const finish = () => {
+        cancel()
+        caller?.removeEventListener('abort', onCallerAbort)
+      }
       new Promise<T>((inner) => inner(fn(controller.signal))).then(
         (value) => {
-          if (permit.done) return
-          cancel()
-          settleWith(() => this.resolved(permit, value))
+          if (!permit.done) settleWith(() => this.resolved(permit, value))
         },
         (error: unknown) => {
-          if (permit.done) return
-          cancel()
-          settleWith(() => this.failed<T>(permit, error, args))
+          if (!permit.done) settleWith(() => this.failed<T>(permit, error, args))
         },
       )
     })
@@ -216,7 +250,7 @@ export class CircuitBreaker extends BreakerCore {
     return this.fallbackOrThrow<T>(error, args)
   }
 
-  private refused<T>(error: CircuitOpenError, args: unknown[]): Promise<T> {
+  private refused<T>(error: Refusal, args: unknown[]): Promise<T> {
     if (this.options.fallback === undefined) return Promise.reject(error)
     return new Promise<T>((resolve) => resolve(this.fallbackOrThrow<T>(error, args)))
   }
@@ -224,6 +258,7 @@ export class CircuitBreaker extends BreakerCore {
   private fallbackOrThrow<T>(error: unknown, args: unknown[]): T {
     const fallback = this.options.fallback
     if (fallback === undefined) throw error
+    this.counts.fallbacks++
     this.emitter?.emit('fallback', { name: this.name, error })
     return fallback(error, ...args) as T
   }
@@ -247,7 +282,27 @@ function notAFunction(method: string, value: unknown): TypeError {
   return new TypeError(`breaker.${method}() needs a function, but was given ${type}`)
 }
 
-function permitOrThrow(admission: CallPermit | CircuitOpenError): Permit {
-  if (admission instanceof CircuitOpenError) throw admission
+function permitOrThrow(admission: Decision): Permit {
+  if (!(admission instanceof CallPermit)) throw admission
   return admission
+}
+
+const NOOP = () => {}
+
+/** The caller's signal from `execute`'s options, checked. */
+function callerSignal(options: ExecuteOptions): AbortSignal | undefined {
+  objectWith([], 'an options object { signal? }')(options, 'options')
+  rejectUnknownKeys(options, EXECUTE_KEYS)
+  const signal = Object.hasOwn(options, 'signal') ? options.signal : undefined
+  if (signal !== undefined && !isAbortSignal(signal))
+    throw new InvalidOptionsError('signal', 'an AbortSignal', signal)
+  return signal
+}
+
+const EXECUTE_KEYS: ReadonlySet<string> = new Set(['signal'])
+
+function isAbortSignal(value: unknown): value is AbortSignal {
+  if (typeof value !== 'object' || value === null) return false
+  const v = value as Partial<AbortSignal>
+  return typeof v.aborted === 'boolean' && typeof v.addEventListener === 'function'
 }

@@ -8,6 +8,7 @@ export const ErrorCode = {
   PermitSettled: 'ERR_CIRCUIT_PERMIT_SETTLED',
   IllegalTransition: 'ERR_CIRCUIT_TRANSITION',
   Listener: 'ERR_CIRCUIT_LISTENER',
+  CircuitBusy: 'ERR_CIRCUIT_BUSY',
 } as const
 
 /** One of the {@link ErrorCode} values. */
@@ -54,19 +55,20 @@ function openMessage(circuit: string, state: CircuitState): string {
 // rejection's stack would only point into the breaker, so the breaker's errors are made
 // without running the Error constructor: same prototype chain (instanceof Error works), same
 // name, code, message and fields, and a stack that is just the first line.
-Object.defineProperty(CircuitOpenError.prototype, 'name', {
-  value: 'CircuitOpenError',
-  writable: true,
-})
-Object.defineProperty(CircuitOpenError.prototype, 'stack', {
-  get(this: CircuitOpenError) {
-    return `${this.name}: ${this.message}`
-  },
-  set(this: CircuitOpenError, value: unknown) {
-    Object.defineProperty(this, 'stack', { value, writable: true, configurable: true })
-  },
-  configurable: true,
-})
+function stacklessErrors(type: { readonly name: string; readonly prototype: Error }): void {
+  Object.defineProperty(type.prototype, 'name', { value: type.name, writable: true })
+  Object.defineProperty(type.prototype, 'stack', {
+    get(this: Error) {
+      return `${this.name}: ${this.message}`
+    },
+    set(this: Error, value: unknown) {
+      Object.defineProperty(this, 'stack', { value, writable: true, configurable: true })
+    },
+    configurable: true,
+  })
+}
+
+stacklessErrors(CircuitOpenError)
 
 interface MutableOpenError {
   code: ErrorCode
@@ -89,6 +91,49 @@ export function createOpenError(
   error.state = state
   error.retryAfterMs = retryAfterMs
   return error as unknown as CircuitOpenError
+}
+
+/**
+ * Thrown (or rejected) when `maxConcurrent` calls are already running: refused at once, not
+ * counted as a failure (the downstream was not asked). Made without a stack trace.
+ */
+export class CircuitBusyError extends TripswitchError {
+  /** Name of the circuit that refused the call. */
+  readonly circuit: string
+  /** The bound that was reached (`maxConcurrent`). */
+  readonly maxConcurrent: number
+
+  constructor(circuit: string, maxConcurrent: number) {
+    super(ErrorCode.CircuitBusy, busyMessage(circuit, maxConcurrent))
+    this.circuit = circuit
+    this.maxConcurrent = maxConcurrent
+  }
+}
+
+function busyMessage(circuit: string, maxConcurrent: number): string {
+  return `Circuit "${circuit}" is busy (${maxConcurrent} calls running)`
+}
+
+stacklessErrors(CircuitBusyError)
+
+/** A {@link CircuitBusyError} without a captured stack (cheap, like an open rejection). */
+export function createBusyError(circuit: string, maxConcurrent: number): CircuitBusyError {
+  const error = Object.create(CircuitBusyError.prototype) as {
+    code: ErrorCode
+    message: string
+    circuit: string
+    maxConcurrent: number
+  }
+  error.code = ErrorCode.CircuitBusy
+  error.message = busyMessage(circuit, maxConcurrent)
+  error.circuit = circuit
+  error.maxConcurrent = maxConcurrent
+  return error as unknown as CircuitBusyError
+}
+
+/** True when `error` is a {@link CircuitBusyError} from any copy of core. */
+export function isCircuitBusyError(error: unknown): error is CircuitBusyError {
+  return hasCode(error, ErrorCode.CircuitBusy)
 }
 
 /** The guarded call took longer than the `timeout` option; its signal was aborted. */

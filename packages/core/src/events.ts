@@ -5,8 +5,12 @@ import type { CircuitState } from './state.ts'
 export interface CircuitBreakerEvents {
   /** Any change of state. */
   stateChange: { name: string; from: CircuitState; to: CircuitState }
-  /** The circuit opened (tripped, or a probe failed). `retryAfterMs`: ms until a probe. */
-  open: { name: string; retryAfterMs: number }
+  /**
+   * The circuit opened (tripped, a probe failed, ...) or was forced open. `retryAfterMs`: ms
+   * until a probe (0 when forced open); `reason`: why; `error`: the failure that opened it
+   * (undefined when none: forced, store, a failure found by `detectError`).
+   */
+  open: { name: string; retryAfterMs: number; reason: OpenReason; error: unknown }
   /** The circuit closed. */
   close: { name: string }
   /** The circuit entered half_open: probes are now allowed. */
@@ -15,8 +19,11 @@ export interface CircuitBreakerEvents {
   success: { name: string; durationMs: number }
   /** A call counted as a failure; `error` is what it threw (undefined for a detected result). */
   failure: { name: string; error: unknown; durationMs: number }
-  /** A call was refused without running. */
-  reject: { name: string; error: unknown }
+  /**
+   * A call was refused without running (`error`: a `CircuitOpenError`, or a `CircuitBusyError`
+   * past `maxConcurrent`). In shadow mode the call ran anyway and `shadow` is true.
+   */
+  reject: { name: string; error: unknown; shadow?: boolean }
   /** A call exceeded the `timeout` option. */
   timeout: { name: string; timeoutMs: number }
   /** The fallback answered in place of the call. */
@@ -24,6 +31,23 @@ export interface CircuitBreakerEvents {
   /** The shared store failed or is unreachable; the breaker goes on with the store's fallback. */
   storeError: { name: string; error: unknown }
 }
+
+/**
+ * Why a circuit opened:
+ * - `threshold`: closed-state outcomes met the trip rule;
+ * - `probe-failed`: a half-open probe failed (or was slower than `slowCallMs`);
+ * - `half-open-timeout`: half-open found no decision within `halfOpenMaxWait`;
+ * - `retry-after`: as `threshold` or `probe-failed`, and the callee's `Retry-After` set how long;
+ * - `forced`: `forceOpen()` was called;
+ * - `store`: another breaker sharing the store opened it.
+ */
+export type OpenReason =
+  | 'threshold'
+  | 'probe-failed'
+  | 'half-open-timeout'
+  | 'retry-after'
+  | 'forced'
+  | 'store'
 
 /** A listener for event `K`. */
 export type Listener<T> = (payload: T) => void

@@ -7,6 +7,9 @@ export type Strategy = 'consecutive' | 'net' | 'window' | 'rate'
 /** An error class, matched with `instanceof` (subclasses included). */
 export type ErrorClass = abstract new (...args: never[]) => unknown
 
+/** `enforce`: refuse calls while open; `shadow`: count and report, never refuse. */
+export type BreakerMode = 'enforce' | 'shadow'
+
 /** Open-duration growth after repeated trips. */
 export interface BackoffOptions {
   /** Each consecutive opening lasts this many times longer than the one before. @default 2 */
@@ -56,6 +59,25 @@ export interface CircuitBreakerOptions {
   recoveryThreshold?: number
   /** Probes allowed at once in half_open; other calls are rejected. @default 1 */
   halfOpenMaxCalls?: number
+  /**
+   * Longest the circuit stays half-open without a decision (probes ignored, or never settling),
+   * in ms; then it goes to `afterHalfOpenWait` (resilience4j `maxWaitDurationInHalfOpenState`).
+   * @default twice the larger of `timeout` and `recoveryTimeout` (the probe lease)
+   */
+  halfOpenMaxWait?: number
+  /** Where a half-open circuit goes once `halfOpenMaxWait` has passed. @default 'open' */
+  afterHalfOpenWait?: 'open' | 'closed'
+  /**
+   * Calls allowed to run at once (a bulkhead, opossum `capacity`); more are refused at once with
+   * `CircuitBusyError` (`ERR_CIRCUIT_BUSY`), not counted as failures. @default none (unbounded)
+   */
+  maxConcurrent?: number
+  /**
+   * `shadow` (resilience4j `METRICS_ONLY`): the breaker counts, moves and reports as usual but
+   * never refuses a call, a safe way to roll it out; a call it would have refused emits `reject`
+   * with `shadow: true` and runs. @default 'enforce'
+   */
+  mode?: BreakerMode
   /**
    * Longest hold a callee's `Retry-After` (`permit.failure(error, { retryAfterMs })`) may put on
    * the circuit, in ms: one upstream answering `Retry-After: 99999999` must not keep it open for
@@ -112,6 +134,10 @@ export interface ResolvedOptions {
   readonly backoff: ResolvedBackoff | undefined
   readonly recoveryThreshold: number
   readonly halfOpenMaxCalls: number
+  readonly halfOpenMaxWait: number
+  readonly afterHalfOpenWait: 'open' | 'closed'
+  readonly maxConcurrent: number | undefined
+  readonly mode: BreakerMode
   readonly maxRetryAfter: number
   readonly timeout: number | undefined
   readonly detectError: ((result: unknown) => boolean) | undefined

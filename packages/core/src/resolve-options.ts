@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from './clock.ts'
-import { DEFAULTS } from './defaults.ts'
+import { DEFAULTS, MAX_DURATION_MS } from './defaults.ts'
 import { InvalidOptionsError } from './errors.ts'
 import type {
   BackoffOptions,
@@ -56,6 +56,10 @@ const SCHEMA: { readonly [K in Key]-?: { check: Check; only?: readonly Strategy[
   backoff: { check: backoffCheck },
   recoveryThreshold: { check: positiveInteger },
   halfOpenMaxCalls: { check: positiveInteger },
+  halfOpenMaxWait: { check: duration },
+  afterHalfOpenWait: { check: oneOf(['open', 'closed']) },
+  maxConcurrent: { check: positiveInteger },
+  mode: { check: oneOf(['enforce', 'shadow']) },
   maxRetryAfter: { check: duration },
   timeout: { check: duration },
   detectError: { check: func },
@@ -181,6 +185,12 @@ function build(given: CircuitBreakerOptions, strategy: Strategy): ResolvedOption
       Math.max(recoveryTimeout, DEFAULTS.maxRetryAfter),
     recoveryThreshold: given.recoveryThreshold ?? DEFAULTS.recoveryThreshold,
     halfOpenMaxCalls: given.halfOpenMaxCalls ?? DEFAULTS.halfOpenMaxCalls,
+    halfOpenMaxWait:
+      given.halfOpenMaxWait ??
+      Math.min(MAX_DURATION_MS, 2 * Math.max(given.timeout ?? 0, recoveryTimeout)),
+    afterHalfOpenWait: given.afterHalfOpenWait ?? 'open',
+    maxConcurrent: given.maxConcurrent,
+    mode: given.mode ?? 'enforce',
     timeout: given.timeout,
     detectError: given.detectError,
     isFailure: given.isFailure,

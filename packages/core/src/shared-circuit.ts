@@ -1,5 +1,11 @@
 import { openDuration } from './classify.ts'
-import { type CircuitBreakerEvents, Emitter, type Listener, type Unsubscribe } from './events.ts'
+import {
+  type CircuitBreakerEvents,
+  Emitter,
+  type Listener,
+  type OpenReason,
+  type Unsubscribe,
+} from './events.ts'
 import { MemoryStore } from './memory-store.ts'
 import type { ResolvedOptions } from './options.ts'
 import { PendingOutcomes } from './outcome-feed.ts'
@@ -12,6 +18,7 @@ import {
   type SharedState,
   type StateStore,
 } from './store.ts'
+import { NO_TOTALS, Tally } from './totals.ts'
 import {
   type BreakerEvent,
   type BreakerState,
@@ -42,8 +49,10 @@ export abstract class SharedCircuit {
   /** Clock time before which a failed callee asked not to be called (Retry-After); 0: none. */
   protected holdUntil = 0
   /** Transitions applied and not yet told to listeners (see {@link announce}). */
-  private unannounced: Array<{ from: CircuitState; to: BreakerState }> | null = null
+  private unannounced: Unannounced[] | null = null
   private announcing = false
+  /** Counts since creation; made on the first call or transition (an idle breaker pays a null). */
+  protected tally: Tally | null = null
 
   protected constructor(name: string, options: ResolvedOptions) {
     this.name = name
@@ -99,9 +108,9 @@ export abstract class SharedCircuit {
     return this.emitter.on(event, listener)
   }
 
-  /** Rejects every call until {@link reset}. */
+  /** Rejects every call until {@link reset}. Emits `open` (reason `forced`) and `stateChange`. */
   forceOpen(): void {
-    this.move({ type: 'forceOpen' }, 0, true)
+    this.move({ type: 'forceOpen' }, 0, true, FORCED)
   }
 
   /** Admits every call and counts nothing until {@link reset}. */
@@ -118,7 +127,15 @@ export abstract class SharedCircuit {
   snapshot(): CircuitSnapshot {
     const state = this.live()
     const now = this.options.clock.now()
-    return snapshotOf(this.name, state, readTotals(this.window, now), now, this.inFlight)
+    const circuit = { name: this.name, mode: this.options.mode, activeCalls: this.inFlight }
+    const totals = this.tally?.read() ?? NO_TOTALS
+    return snapshotOf(circuit, state, readTotals(this.window, now), now, totals)
+  }
+
+  /** The counters since creation, made on first need. */
+  protected get counts(): Tally {
+    this.tally ??= new Tally()
+    return this.tally
   }
 
   /** Stops listening to a shared store. The breaker keeps working on local state. */
@@ -130,13 +147,19 @@ export abstract class SharedCircuit {
     this.pending = null
   }
 
-  protected trip(): void {
+  /** Opens the circuit for `reason`; `error` is the failure that decided it, if any. */
+  protected trip(reason: OpenReason, error: unknown): void {
     const now = this.options.clock.now()
     let openForMs = openDuration(this.options, openingsOf(this.current) + 1, Math.random)
     // The callee's own Retry-After outranks a shorter recovery timeout; the store shares it.
-    if (this.holdUntil > now) openForMs = Math.max(openForMs, Math.ceil(this.holdUntil - now))
+    const held = Math.ceil(this.holdUntil - now)
+    let why = reason
+    if (held > openForMs) {
+      openForMs = held
+      why = 'retry-after'
+    }
     this.holdUntil = 0
-    this.move({ type: 'trip', now, openForMs }, openForMs, false)
+    this.move({ type: 'trip', now, openForMs }, openForMs, false, { reason: why, error })
   }
 
   /** Remembers that the callee asked not to be called for `retryAfterMs` (the longest wins). */
@@ -150,10 +173,15 @@ export abstract class SharedCircuit {
    * tells listeners: a listener that moves the breaker again (reset() in an `open` listener)
    * proposes its move after this one, so breaker and store see the same order.
    */
-  protected move(event: BreakerEvent, openForMs: number, forced: boolean): void {
+  protected move(
+    event: BreakerEvent,
+    openForMs: number,
+    forced: boolean,
+    cause: OpenCause = FROM_STORE,
+  ): void {
     const from = this.current
     const next = transition(from, event)
-    this.apply(next)
+    this.apply(next, cause)
     const fromGeneration = forced ? null : from.generation
     const request = { fromGeneration, to: next.state, openForMs, openings: openingsOf(next) }
     const answer = this.store().transition(this.name, request)
@@ -174,12 +202,23 @@ export abstract class SharedCircuit {
   protected live(): BreakerState {
     const s = this.current
     if (s.state === 'open' && this.options.clock.now() >= s.openUntil) this.enterHalfOpen()
+    else if (s.state === 'half_open') this.endLongHalfOpen(s)
     return this.current
   }
 
   /** Proposes open -> half_open; a store whose own deadline is later refuses it. */
   protected enterHalfOpen(): void {
-    this.move(HALF_OPEN, 0, false)
+    this.move({ type: 'halfOpen', now: this.options.clock.now() }, 0, false)
+  }
+
+  /**
+   * A half-open phase that found no decision within `halfOpenMaxWait` (probes ignored, aborted
+   * or never settling) ends: reopened, or closed when so configured. Never waits forever.
+   */
+  protected endLongHalfOpen(s: Extract<BreakerState, { state: 'half_open' }>): void {
+    if (this.options.clock.now() - s.since < this.options.halfOpenMaxWait) return
+    if (this.options.afterHalfOpenWait === 'closed') this.move({ type: 'close' }, 0, false)
+    else this.trip('half-open-timeout', undefined)
   }
 
   /** Decides over the shared totals a store returned for a flushed batch (same trip rule). */
@@ -187,7 +226,8 @@ export abstract class SharedCircuit {
     this.adopt(result.state)
     const s = this.current
     if (!result.counted || s.state !== 'closed' || s.generation !== result.state.generation) return
-    if (result.quorum !== false && shouldTrip(result.totals, this.options)) this.trip()
+    if (result.quorum !== false && shouldTrip(result.totals, this.options))
+      this.trip('threshold', undefined)
   }
 
   protected storeFailed(error: unknown): void {
@@ -234,15 +274,17 @@ export abstract class SharedCircuit {
   }
 
   /** Sets the state; listeners hear of it at the next {@link announce}. */
-  protected apply(next: BreakerState): void {
+  protected apply(next: BreakerState, cause: OpenCause = FROM_STORE): void {
     const from = this.current.state
     const generationChanged = this.current.generation !== next.generation
     this.current = next
     if (next.state === 'closed') this.window = createWindow(this.options)
     if (generationChanged) this.pending?.reset(next.generation)
-    if (from === next.state || this.emitter === null) return
+    if (from === next.state) return
+    this.counts.transition(from, next.state)
+    if (this.emitter === null) return
     this.unannounced ??= []
-    this.unannounced.push({ from, to: next })
+    this.unannounced.push({ from, to: next, cause })
   }
 
   /**
@@ -256,21 +298,23 @@ export abstract class SharedCircuit {
     if (this.announcing || queue === null) return
     this.announcing = true
     try {
-      for (let next = queue.shift(); next; next = queue.shift())
-        this.emitTransition(next.from, next.to)
+      for (let next = queue.shift(); next; next = queue.shift()) this.emitTransition(next)
     } finally {
       this.announcing = false
     }
   }
 
-  private emitTransition(from: CircuitState, to: BreakerState): void {
+  private emitTransition({ from, to, cause }: Unannounced): void {
     const emitter = this.emitter
     if (emitter === null) return
     const name = this.name
     emitter.emit('stateChange', { name, from, to: to.state })
+    const { reason, error } = cause
     // From the state's own times, not a second clock read that may already be a tick later.
     if (to.state === 'open')
-      emitter.emit('open', { name, retryAfterMs: to.openUntil - to.openedAt })
+      emitter.emit('open', { name, retryAfterMs: to.openUntil - to.openedAt, reason, error })
+    else if (to.state === 'forced_open')
+      emitter.emit('open', { name, retryAfterMs: 0, reason, error })
     else if (to.state === 'closed') emitter.emit('close', { name })
     else if (to.state === 'half_open') emitter.emit('halfOpen', { name })
   }
@@ -305,7 +349,20 @@ export abstract class SharedCircuit {
   }
 }
 
-const HALF_OPEN: BreakerEvent = { type: 'halfOpen' }
+/** Why the next state was taken, for the `open` event. */
+interface OpenCause {
+  readonly reason: OpenReason
+  readonly error: unknown
+}
+
+interface Unannounced {
+  readonly from: CircuitState
+  readonly to: BreakerState
+  readonly cause: OpenCause
+}
+
+const FROM_STORE: OpenCause = { reason: 'store', error: undefined }
+const FORCED: OpenCause = { reason: 'forced', error: undefined }
 
 function fromShared(shared: SharedState, now: number): BreakerState {
   const { generation, openings } = shared
@@ -319,7 +376,7 @@ function fromShared(shared: SharedState, now: number): BreakerState {
         openings,
       }
     case 'half_open':
-      return { state: 'half_open', generation, openings }
+      return { state: 'half_open', generation, openings, since: now }
     default:
       return { state: shared.state, generation }
   }

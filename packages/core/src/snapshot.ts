@@ -1,4 +1,6 @@
+import type { BreakerMode } from './options.ts'
 import type { CircuitState } from './state.ts'
+import type { CircuitTotals } from './totals.ts'
 import type { BreakerState } from './transition.ts'
 import { failureRate, slowCallRate } from './trip.ts'
 import type { WindowTotals } from './window.ts'
@@ -31,30 +33,43 @@ export interface CircuitSnapshot {
   readonly generation: number
   /** Calls admitted and not yet settled. */
   readonly activeCalls: number
+  /** `enforce`, or `shadow`: the breaker reports what it would do but refuses nothing. */
+  readonly mode: BreakerMode
+  /** Counts since the breaker was created (never reset). */
+  readonly totals: CircuitTotals
+}
+
+/** What a snapshot tells about the breaker itself, beside its state and window. */
+export interface SnapshotSubject {
+  readonly name: string
+  readonly mode: BreakerMode
+  readonly activeCalls: number
 }
 
 /** Builds the snapshot of a circuit in `state` with window `totals` at time `now`. */
 export function snapshotOf(
-  name: string,
+  { name, mode, activeCalls }: SnapshotSubject,
   state: BreakerState,
-  totals: WindowTotals,
+  window: WindowTotals,
   now: number,
-  activeCalls: number,
+  totals: CircuitTotals,
 ): CircuitSnapshot {
   const open = state.state === 'open'
   return {
     name,
     state: state.state,
-    calls: totals.calls,
-    failures: totals.failures,
-    successes: totals.successes,
-    slowCalls: totals.slowCalls,
-    consecutiveFailures: totals.consecutiveFailures,
-    failureRate: failureRate(totals),
-    slowCallRate: slowCallRate(totals),
+    calls: window.calls,
+    failures: window.failures,
+    successes: window.successes,
+    slowCalls: window.slowCalls,
+    consecutiveFailures: window.consecutiveFailures,
+    failureRate: failureRate(window),
+    slowCallRate: slowCallRate(window),
     openedAt: open ? state.openedAt : null,
     retryAfterMs: open ? Math.max(0, state.openUntil - now) : 0,
     generation: state.generation,
     activeCalls,
+    mode,
+    totals,
   }
 }

@@ -18,14 +18,20 @@ export type BreakerState =
       /** Openings since the circuit was last closed; drives backoff. */
       readonly openings: number
     }
-  | { readonly state: 'half_open'; readonly generation: number; readonly openings: number }
+  | {
+      readonly state: 'half_open'
+      readonly generation: number
+      readonly openings: number
+      /** Clock time (ms) the half-open phase began, as this breaker saw it. */
+      readonly since: number
+    }
   | { readonly state: 'forced_open'; readonly generation: number }
   | { readonly state: 'disabled'; readonly generation: number }
 
 /** What can happen to a circuit. Time arrives inside the event; the reducer reads no clock. */
 export type BreakerEvent =
   | { readonly type: 'trip'; readonly now: number; readonly openForMs: number }
-  | { readonly type: 'halfOpen' }
+  | { readonly type: 'halfOpen'; readonly now: number }
   | { readonly type: 'close' }
   | { readonly type: 'forceOpen' }
   | { readonly type: 'disable' }
@@ -66,7 +72,7 @@ export function transition(current: BreakerState, event: BreakerEvent): BreakerS
       return { state: 'open', generation, openedAt: event.now, openUntil, openings }
     }
     case 'halfOpen':
-      return { state: 'half_open', generation, openings: openingsOf(current) }
+      return { state: 'half_open', generation, openings: openingsOf(current), since: event.now }
     case 'close':
     case 'reset':
       return { state: 'closed', generation }

@@ -501,9 +501,9 @@ describe('backoff', () => {
     await failOnce(breaker)
     clock.advance(1_000)
     await failOnce(breaker)
-    expect(opened.seen).toEqual([
-      { name: 'svc', retryAfterMs: 1_000 },
-      { name: 'svc', retryAfterMs: 2_000 },
+    expect(opened.seen).toMatchObject([
+      { name: 'svc', retryAfterMs: 1_000, reason: 'threshold' },
+      { name: 'svc', retryAfterMs: 2_000, reason: 'probe-failed' },
     ])
   })
 })
@@ -1066,8 +1066,13 @@ describe('events', () => {
     expect(payloads('failure')[1]).toMatchObject({ name: 'svc', durationMs: 50 })
     expect((payloads('failure')[1] as { error: unknown }).error).toBeInstanceOf(CircuitTimeoutError)
     expect(payloads('open')).toEqual([
-      { name: 'svc', retryAfterMs: 1_000 },
-      { name: 'svc', retryAfterMs: 1_000 },
+      { name: 'svc', retryAfterMs: 1_000, reason: 'threshold', error },
+      {
+        name: 'svc',
+        retryAfterMs: 1_000,
+        reason: 'probe-failed',
+        error: expect.any(CircuitTimeoutError),
+      },
     ])
     expect(payloads('halfOpen')).toEqual([{ name: 'svc' }, { name: 'svc' }])
     expect(payloads('close')).toEqual([{ name: 'svc' }])

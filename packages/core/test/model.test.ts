@@ -198,6 +198,9 @@ const shared = {
   backoff: backoffArb,
   recoveryThreshold: fc.integer({ min: 1, max: 3 }),
   halfOpenMaxCalls: fc.integer({ min: 1, max: 3 }),
+  // The default (twice the recovery timeout: the probe lease), shorter, and longer than a lease.
+  halfOpenMaxWait: fc.constantFrom(2 * RT, RT / 2, 3 * RT),
+  afterHalfOpenWait: fc.constantFrom('open' as const, 'closed' as const),
 }
 
 const consecutiveConfig: fc.Arbitrary<ModelConfig> = fc.record({

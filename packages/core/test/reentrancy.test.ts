@@ -93,7 +93,9 @@ describe('listeners that call back into the breaker', () => {
     const { breaker } = setup()
     const seen: string[] = []
     breaker.on('stateChange', ({ from, to }) => seen.push(`${from}->${to}`))
-    breaker.on('open', () => breaker.forceOpen())
+    breaker.on('open', ({ reason }) => {
+      if (reason === 'threshold') breaker.forceOpen()
+    })
     breaker.on('stateChange', ({ to }) => {
       if (to === 'forced_open') breaker.disable()
     })

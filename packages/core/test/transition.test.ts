@@ -14,14 +14,14 @@ import { describe, expect, it } from 'vitest'
 const STATES: Record<CircuitState, BreakerState> = {
   closed: { state: 'closed', generation: 7 },
   open: { state: 'open', generation: 7, openedAt: 1_000, openUntil: 31_000, openings: 2 },
-  half_open: { state: 'half_open', generation: 7, openings: 2 },
+  half_open: { state: 'half_open', generation: 7, openings: 2, since: 50 },
   forced_open: { state: 'forced_open', generation: 7 },
   disabled: { state: 'disabled', generation: 7 },
 }
 
 const EVENTS: Record<BreakerEvent['type'], BreakerEvent> = {
   trip: { type: 'trip', now: 5_000, openForMs: 2_500 },
-  halfOpen: { type: 'halfOpen' },
+  halfOpen: { type: 'halfOpen', now: 60 },
   close: { type: 'close' },
   forceOpen: { type: 'forceOpen' },
   disable: { type: 'disable' },
@@ -41,7 +41,7 @@ const EXPECTED: Partial<Record<`${CircuitState} + ${BreakerEvent['type']}`, Brea
     openUntil: 7_500,
     openings: 3,
   },
-  'open + halfOpen': { state: 'half_open', generation: 8, openings: 2 },
+  'open + halfOpen': { state: 'half_open', generation: 8, openings: 2, since: 60 },
   'half_open + close': { state: 'closed', generation: 8 },
   ...Object.fromEntries(
     Object.values(CircuitState).flatMap((s) => [
@@ -161,6 +161,7 @@ describe('openings and generations along a path', () => {
       state: 'half_open',
       generation: 4,
       openings: 5,
+      since: 60,
     })
   })
 })

@@ -25,6 +25,10 @@ export interface ModelConfig {
   readonly backoff: { readonly multiplier: number; readonly maxRecoveryTimeout: number } | undefined
   readonly recoveryThreshold: number
   readonly halfOpenMaxCalls: number
+  /** Longest half-open phase without a decision, in ms. */
+  readonly halfOpenMaxWait: number
+  /** Where a half-open phase that waited that long goes. */
+  readonly afterHalfOpenWait: 'open' | 'closed'
 }
 
 /** The options that build the real breaker described by `config`. */
@@ -35,6 +39,8 @@ export function breakerOptions(config: ModelConfig, clock: Clock): CircuitBreake
     recoveryTimeout: config.recoveryTimeout,
     recoveryThreshold: config.recoveryThreshold,
     halfOpenMaxCalls: config.halfOpenMaxCalls,
+    halfOpenMaxWait: config.halfOpenMaxWait,
+    afterHalfOpenWait: config.afterHalfOpenWait,
     backoff: config.backoff === undefined ? undefined : { ...config.backoff, jitter: 0 },
   }
   if (config.strategy === 'consecutive') {
@@ -95,6 +101,8 @@ export class BreakerModel {
 
   private openedAt = 0
   private openUntil = 0
+  /** When the current half-open phase began. */
+  private halfOpenSince = 0
   /** Openings since the circuit last closed (drives backoff). */
   private openings = 0
   /** Probe leases of the current half-open period: permit id -> expiry. */
@@ -119,8 +127,24 @@ export class BreakerModel {
     this.now += ms
   }
 
+  /**
+   * What asking (a call or a read) does first: an open circuit past its deadline becomes
+   * half-open; a half-open one without a decision for `halfOpenMaxWait` leaves it.
+   */
+  private refresh(): void {
+    if (this.state === 'open' && this.now >= this.openUntil) this.move('half_open')
+    else if (
+      this.state === 'half_open' &&
+      this.now - this.halfOpenSince >= this.config.halfOpenMaxWait
+    ) {
+      if (this.config.afterHalfOpenWait === 'closed') this.move('closed')
+      else this.trip()
+    }
+  }
+
   /** `acquire()`: admit, admit as a probe, or reject. */
   start(): Admission {
+    this.refresh()
     switch (this.state) {
       case 'closed':
       case 'disabled':
@@ -128,12 +152,7 @@ export class BreakerModel {
       case 'forced_open':
         return { admitted: false, state: 'forced_open', retryAfterMs: 0 }
       case 'open':
-        // Lazily: the circuit becomes half-open when asked (or read) once the deadline has passed.
-        if (this.now < this.openUntil) {
-          return { admitted: false, state: 'open', retryAfterMs: this.openUntil - this.now }
-        }
-        this.move('half_open')
-        break
+        return { admitted: false, state: 'open', retryAfterMs: this.openUntil - this.now }
       case 'half_open':
         break
     }
@@ -190,7 +209,7 @@ export class BreakerModel {
 
   /** Reading the state moves a circuit past its deadline to half_open, as a call would. */
   snapshot(): ExpectedSnapshot {
-    if (this.state === 'open' && this.now >= this.openUntil) this.move('half_open')
+    this.refresh()
     const window = this.window()
     const calls = window.length
     const failures = window.filter((failed) => failed).length
@@ -259,6 +278,7 @@ export class BreakerModel {
   private move(to: CircuitState): void {
     if (to !== this.state) this.transitions.push(`${this.state}->${to}`)
     this.state = to
+    if (to === 'half_open') this.halfOpenSince = this.now
     this.generation++
     this.leases.clear()
     this.probeSuccesses = 0
