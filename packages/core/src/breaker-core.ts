@@ -10,7 +10,7 @@ import { CallPermit, type Outcome, type PermitOwner } from './permit.ts'
 import { SharedCircuit } from './shared-circuit.ts'
 import { isPromise, type ProbeGrant, type ProbeReleaseResult } from './store.ts'
 import type { BreakerState } from './transition.ts'
-import { shouldTrip } from './trip.ts'
+import { ratesReached, shouldTrip } from './trip.ts'
 import { recordOutcome } from './window.ts'
 
 /** A refusal: the circuit does not admit the call, or `maxConcurrent` calls are running. */
@@ -146,7 +146,7 @@ export abstract class BreakerCore extends SharedCircuit {
     // A probe slower than slowCallMs counts against closing (resilience4j): a circuit that
     // opened because calls were slow does not close on a slow success.
     if (permit.token !== undefined)
-      this.settleProbe(permit, slow && outcome === 'success' ? 'failure' : outcome, error)
+      this.settleProbe(permit, this.probeOutcome(outcome, slow), slow, error)
     else
       this.count(
         permit.generation,
@@ -155,6 +155,11 @@ export abstract class BreakerCore extends SharedCircuit {
         durationMs,
         error,
       )
+  }
+
+  /** A slow successful probe fails, unless a sample's slow-call rate decides. */
+  private probeOutcome(outcome: Outcome, slow: boolean): Outcome {
+    return slow && outcome === 'success' && !this.options.halfOpenSampling ? 'failure' : outcome
   }
 
   /** Adds one settled call to the totals. */
@@ -214,8 +219,8 @@ export abstract class BreakerCore extends SharedCircuit {
     this.emitter.emit('failure', { name: this.name, error, durationMs })
   }
 
-  private settleProbe(permit: CallPermit, outcome: Outcome, error: unknown): void {
-    const release = { generation: permit.generation, token: permit.token!, outcome }
+  private settleProbe(permit: CallPermit, outcome: Outcome, slow: boolean, error: unknown): void {
+    const release = { generation: permit.generation, token: permit.token!, outcome, slow }
     const asked = this.current
     const result = this.store().releaseProbe(this.name, release)
     if (isPromise(result))
@@ -236,8 +241,22 @@ export abstract class BreakerCore extends SharedCircuit {
     this.answered(result.state, asked)
     const s = this.current
     if (!result.held || s.state !== 'half_open' || s.generation !== permit.generation) return
-    if (outcome === 'failure') this.trip('probe-failed', error)
+    if (this.options.halfOpenSampling) this.decideSample(result, error)
+    else if (outcome === 'failure') this.trip('probe-failed', error)
     else if (outcome === 'success' && result.successes >= this.options.recoveryThreshold)
       this.move({ type: 'close' }, 0, false)
+  }
+
+  /**
+   * Half-open sampling: once `halfOpenMaxCalls` probes have counted, reopen when their failure
+   * or slow-call rate reaches its threshold, close otherwise.
+   */
+  private decideSample(result: ProbeReleaseResult, error: unknown): void {
+    const failures = result.failures ?? 0
+    const calls = result.successes + failures
+    if (calls < this.options.halfOpenMaxCalls) return
+    const sample = { calls, failures, slowCalls: result.slowCalls ?? 0 }
+    if (ratesReached(sample, this.options)) this.trip('probe-failed', error)
+    else this.move({ type: 'close' }, 0, false)
   }
 }

@@ -31,6 +31,8 @@ interface Entry {
   /** Probe lease token -> expiry (store clock). */
   leases: Map<string, number>
   probeSuccesses: number
+  probeFailures: number
+  probeSlowCalls: number
   buckets: Map<number, Bucket>
   consecutiveFailures: number
   netFailures: number
@@ -96,7 +98,7 @@ export class MemoryStore implements StateStore {
     entry.openUntil = request.to === 'open' ? this.clock.now() + request.openForMs : 0
     entry.openings = request.openings
     entry.leases.clear()
-    entry.probeSuccesses = 0
+    clearProbes(entry)
     if (request.to === 'closed') this.clearWindow(entry)
     return this.publish(name, entry)
   }
@@ -110,7 +112,7 @@ export class MemoryStore implements StateStore {
       entry.generation++
       entry.openUntil = 0
       entry.leases.clear()
-      entry.probeSuccesses = 0
+      clearProbes(entry)
       this.publish(name, entry)
     }
     if (entry.state !== 'half_open') return { granted: false, state: this.view(entry) }
@@ -128,7 +130,15 @@ export class MemoryStore implements StateStore {
       entry.generation === release.generation &&
       entry.leases.delete(release.token)
     if (held && release.outcome === 'success') entry.probeSuccesses++
-    return { held, successes: entry.probeSuccesses, state: this.view(entry) }
+    if (held && release.outcome === 'failure') entry.probeFailures++
+    if (held && release.slow === true) entry.probeSlowCalls++
+    return {
+      held,
+      successes: entry.probeSuccesses,
+      failures: entry.probeFailures,
+      slowCalls: entry.probeSlowCalls,
+      state: this.view(entry),
+    }
   }
 
   /** @inheritdoc */
@@ -155,7 +165,7 @@ export class MemoryStore implements StateStore {
     entry.openUntil = shared.state === 'open' ? this.clock.now() + shared.retryAfterMs : 0
     entry.openings = shared.openings
     entry.leases.clear()
-    entry.probeSuccesses = 0
+    clearProbes(entry)
     this.clearWindow(entry)
   }
 
@@ -180,6 +190,8 @@ export class MemoryStore implements StateStore {
         openings: 0,
         leases: new Map(),
         probeSuccesses: 0,
+        probeFailures: 0,
+        probeSlowCalls: 0,
         buckets: new Map(),
         consecutiveFailures: 0,
         netFailures: 0,
@@ -213,6 +225,12 @@ export class MemoryStore implements StateStore {
     if (set !== undefined) for (const listener of [...set]) listener(state)
     return state
   }
+}
+
+function clearProbes(entry: Entry): void {
+  entry.probeSuccesses = 0
+  entry.probeFailures = 0
+  entry.probeSlowCalls = 0
 }
 
 function addBatch(entry: Entry, batch: OutcomeBatch, index: number): void {

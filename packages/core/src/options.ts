@@ -43,7 +43,7 @@ export interface CircuitBreakerOptions {
   windowMs?: number
   /** `rate` only: a count-based window of the last N calls instead of a time window. @default undefined */
   windowSize?: number
-  /** `rate` only: failure ratio (0 < r <= 1) that trips the circuit. @default 0.5 */
+  /** `rate`, or with `halfOpenSampling`: failure ratio (0 < r <= 1) that trips the circuit. @default 0.5 */
   failureRateThreshold?: number
   /** `rate` only: calls needed in the window before a ratio can trip. @default 10 (at most `windowSize`) */
   minimumCalls?: number
@@ -65,6 +65,14 @@ export interface CircuitBreakerOptions {
    * @default twice the larger of `timeout` and `recoveryTimeout` (the probe lease)
    */
   halfOpenMaxWait?: number
+  /**
+   * Half-open sampling (resilience4j `permittedNumberOfCallsInHalfOpenState`): let
+   * `halfOpenMaxCalls` probes through and decide on their failure and slow-call rates against
+   * `failureRateThreshold` and `slowCallRateThreshold` (reopen when either is reached, close
+   * otherwise), instead of reopening at the first failed probe. Counted in the store, so shared
+   * by every process. Not with `recoveryThreshold`. @default false
+   */
+  halfOpenSampling?: boolean
   /** Where a half-open circuit goes once `halfOpenMaxWait` has passed. @default 'open' */
   afterHalfOpenWait?: 'open' | 'closed'
   /**
@@ -136,6 +144,7 @@ export interface ResolvedOptions {
   readonly halfOpenMaxCalls: number
   readonly halfOpenMaxWait: number
   readonly afterHalfOpenWait: 'open' | 'closed'
+  readonly halfOpenSampling: boolean
   readonly maxConcurrent: number | undefined
   readonly mode: BreakerMode
   readonly maxRetryAfter: number

@@ -10,6 +10,7 @@ import type {
 } from './options.ts'
 import { STORE_METHODS } from './store.ts'
 import {
+  boolean,
   type Check,
   clockObject,
   duration,
@@ -58,6 +59,7 @@ const SCHEMA: { readonly [K in Key]-?: { check: Check; only?: readonly Strategy[
   halfOpenMaxCalls: { check: positiveInteger },
   halfOpenMaxWait: { check: duration },
   afterHalfOpenWait: { check: oneOf(['open', 'closed']) },
+  halfOpenSampling: { check: boolean },
   maxConcurrent: { check: positiveInteger },
   mode: { check: oneOf(['enforce', 'shadow']) },
   maxRetryAfter: { check: duration },
@@ -74,6 +76,13 @@ const SCHEMA: { readonly [K in Key]-?: { check: Check; only?: readonly Strategy[
   store: { check: objectWith(STORE_METHODS, `a StateStore (with ${STORE_METHODS.join(', ')})`) },
 }
 
+/** Rate options that half-open sampling reads whatever the strategy. */
+const SAMPLING_OPTIONS: ReadonlySet<string> = new Set([
+  'failureRateThreshold',
+  'slowCallMs',
+  'slowCallRateThreshold',
+])
+
 /** Names of every option a {@link CircuitBreaker} accepts. */
 export const OPTION_NAMES: ReadonlySet<string> = new Set(Object.keys(SCHEMA))
 
@@ -89,10 +98,11 @@ export function resolveOptions(input: CircuitBreakerOptions = {}): ResolvedOptio
   rejectUnknownKeys(given, OPTION_NAMES)
   if (given.strategy !== undefined) SCHEMA.strategy.check(given.strategy, 'strategy')
   const strategy = given.strategy ?? DEFAULTS.strategy
+  const sampling = given.halfOpenSampling === true
   for (const key of Object.keys(given) as Key[]) {
     const entry = SCHEMA[key]
     entry.check(given[key], key)
-    if (entry.only && !entry.only.includes(strategy)) {
+    if (entry.only && !entry.only.includes(strategy) && !(sampling && SAMPLING_OPTIONS.has(key))) {
       const rule = `used only with strategy ${entry.only.map((s) => `'${s}'`).join(' or ')}, not '${strategy}'`
       throw new InvalidOptionsError(key, rule, given[key])
     }
@@ -152,6 +162,12 @@ function checkContradictions(given: CircuitBreakerOptions): void {
       'set together with slowCallMs',
       slowCallRateThreshold,
     )
+  if (given.halfOpenSampling === true && given.recoveryThreshold !== undefined)
+    throw new InvalidOptionsError(
+      'recoveryThreshold',
+      'absent with halfOpenSampling (the sample of halfOpenMaxCalls probes decides)',
+      given.recoveryThreshold,
+    )
   const recovery = given.recoveryTimeout ?? DEFAULTS.recoveryTimeout
   const max = given.backoff?.maxRecoveryTimeout
   if (max !== undefined && max < recovery)
@@ -189,6 +205,7 @@ function build(given: CircuitBreakerOptions, strategy: Strategy): ResolvedOption
       given.halfOpenMaxWait ??
       Math.min(MAX_DURATION_MS, 2 * Math.max(given.timeout ?? 0, recoveryTimeout)),
     afterHalfOpenWait: given.afterHalfOpenWait ?? 'open',
+    halfOpenSampling: given.halfOpenSampling ?? false,
     maxConcurrent: given.maxConcurrent,
     mode: given.mode ?? 'enforce',
     timeout: given.timeout,

@@ -65,6 +65,8 @@ export interface ProbeRelease {
   readonly token: string
   /** `success` counts towards closing; `failure` and `ignore` only free the slot. */
   readonly outcome: 'success' | 'failure' | 'ignore'
+  /** The probe was slower than `slowCallMs` (counted for half-open sampling). @default false */
+  readonly slow?: boolean
 }
 
 /** The answer to a {@link ProbeRelease}. */
@@ -73,6 +75,10 @@ export interface ProbeReleaseResult {
   readonly held: boolean
   /** Probe successes counted in the current half-open generation. */
   readonly successes: number
+  /** Probe failures counted in the current half-open generation. @default 0 */
+  readonly failures?: number
+  /** Slow probes counted in the current half-open generation. @default 0 */
+  readonly slowCalls?: number
   /** The state after the release. */
   readonly state: SharedState
 }
@@ -176,8 +182,9 @@ export interface StateStore {
    */
   acquireProbe(name: string, request: ProbeRequest): Awaitable<ProbeGrant>
   /**
-   * Releases a probe lease and, for a success, counts it. Redis: the RELEASE script
-   * (`ZREM P{B}:l token`; `HINCRBY P{B}:s hs 1` when held and successful).
+   * Releases a probe lease and, when it was held, counts its outcome (successes, failures, and
+   * slow probes) for the current half-open generation. Redis: the RELEASE script (`ZREM` the
+   * lease; `HINCRBY` the state hash's `hs`, `hf`, `hl` counters when held).
    */
   releaseProbe(name: string, release: ProbeRelease): Awaitable<ProbeReleaseResult>
   /**

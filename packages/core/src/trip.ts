@@ -26,6 +26,17 @@ export function shouldTrip(totals: TripCounts, options: ResolvedOptions): boolea
 
 function rateExceeded(totals: TripCounts, options: ResolvedOptions): boolean {
   if (totals.calls === 0 || totals.calls < options.minimumCalls) return false
+  return ratesReached(totals, options)
+}
+
+/**
+ * Whether the failure rate, or with `slowCallMs` the slow-call rate, of `totals` (calls > 0)
+ * reaches its threshold: the `rate` trip rule, and the verdict of a half-open sample.
+ */
+export function ratesReached(
+  totals: Pick<TripCounts, 'calls' | 'failures' | 'slowCalls'>,
+  options: ResolvedOptions,
+): boolean {
   if (totals.failures / totals.calls >= options.failureRateThreshold) return true
   return (
     options.slowCallMs !== undefined &&

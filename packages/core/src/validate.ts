@@ -39,6 +39,9 @@ export const fraction: Check = rule((v) => isNumber(v) && v >= 0 && v <= 1, 'a n
 /** A finite number >= 1. */
 export const factor: Check = rule((v) => isNumber(v) && v >= 1, 'a finite number >= 1')
 
+/** A boolean. */
+export const boolean: Check = rule((v) => typeof v === 'boolean', 'true or false')
+
 /** A function. */
 export const func: Check = rule((v) => typeof v === 'function', 'a function')
 

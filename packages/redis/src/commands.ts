@@ -92,12 +92,15 @@ export class Commands {
   release(name: string, known: Known, release: ProbeRelease): Command<ProbeReleaseResult> {
     const head = this.head(name, known)
     const { generation, token, outcome } = release
+    const slow = release.slow === true ? 1 : 0
     return {
-      send: () => this.scripts.tripswitchRelease(...head, generation, token, outcome),
+      send: () => this.scripts.tripswitchRelease(...head, generation, token, outcome, slow),
       parse: (reply) => ({
         held: intAt(reply as Reply, 0) === 1,
         successes: intAt(reply as Reply, 1),
-        state: stateAt(reply, 2),
+        failures: intAt(reply as Reply, 2),
+        slowCalls: intAt(reply as Reply, 3),
+        state: stateAt(reply, 4),
       }),
     }
   }

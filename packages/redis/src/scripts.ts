@@ -26,7 +26,7 @@ local function retry(state, untilMs, now)
   return 0
 end
 local function set_state(state, gen, untilMs, trips, now, seeded)
-  redis.call('HSET', KEYS[1], 'state', state, 'gen', gen, 'until', untilMs, 'trips', trips, 'hs', 0, 'seeded', seeded or 0)
+  redis.call('HSET', KEYS[1], 'state', state, 'gen', gen, 'until', untilMs, 'trips', trips, 'hs', 0, 'hf', 0, 'hl', 0, 'seeded', seeded or 0)
   redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]))
   redis.call('PUBLISH', ARGV[2], ARGV[3] .. '|' .. state .. '|' .. gen .. '|' .. retry(state, untilMs, now) .. '|' .. trips)
 end
@@ -118,7 +118,10 @@ if redis.call('PTTL', KEYS[3]) < lease * 2 then redis.call('PEXPIRE', KEYS[3], l
 return {1, state, gen, 0, trips}
 `
 
-/** RELEASE: ARGV[10..] gen, token, outcome. Reply {held, successes, ...state}. */
+/**
+ * RELEASE: ARGV[10..] gen, token, outcome, slow ('1' or '0'). Counts a held probe's outcome in
+ * the state hash (hs successes, hf failures, hl slow). Reply {held, hs, hf, hl, ...state}.
+ */
 export const RELEASE: string = `${PRELUDE}
 local now = now_ms()
 local state, gen, untilMs, trips = load(now)
@@ -126,9 +129,12 @@ local held = 0
 if state == 'half_open' and gen == tonumber(ARGV[10]) then
   held = redis.call('ZREM', KEYS[3], ARGV[11])
 end
-local hs = tonumber(redis.call('HGET', KEYS[1], 'hs')) or 0
+local counts = redis.call('HMGET', KEYS[1], 'hs', 'hf', 'hl')
+local hs, hf, hl = tonumber(counts[1]) or 0, tonumber(counts[2]) or 0, tonumber(counts[3]) or 0
 if held == 1 and ARGV[12] == 'success' then hs = redis.call('HINCRBY', KEYS[1], 'hs', 1) end
-return {held, hs, state, gen, retry(state, untilMs, now), trips}
+if held == 1 and ARGV[12] == 'failure' then hf = redis.call('HINCRBY', KEYS[1], 'hf', 1) end
+if held == 1 and ARGV[13] == '1' then hl = redis.call('HINCRBY', KEYS[1], 'hl', 1) end
+return {held, hs, hf, hl, state, gen, retry(state, untilMs, now), trips}
 `
 
 /**

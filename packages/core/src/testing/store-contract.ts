@@ -130,6 +130,28 @@ const CASES: Record<string, Case> = {
     same([ignored.held, ignored.successes], [true, 1], 'ignored probe frees its slot only')
     check((await store.acquireProbe(name, probe(2, 'c', 1))).granted, 'slot free again')
   },
+  'counts failures and slow probes of held leases, for half-open sampling': async (
+    { store, advance },
+    name,
+  ) => {
+    await openAndWait(store, advance, name)
+    for (const token of ['a', 'b', 'c']) await store.acquireProbe(name, probe(1, token, 3))
+    const release = (token: string, outcome: 'success' | 'failure', slow: boolean) =>
+      store.releaseProbe(name, { generation: 2, token, outcome, slow })
+    await release('a', 'failure', false)
+    await release('b', 'success', true)
+    const last = await release('c', 'failure', true)
+    same([last.successes, last.failures, last.slowCalls], [1, 2, 2], 'counted')
+    const again = await release('c', 'failure', true)
+    same([again.held, again.failures, again.slowCalls], [false, 2, 2], 'a lease counts once')
+    await store.transition(name, { fromGeneration: 2, to: 'open', openForMs: 1000, openings: 2 })
+    await advance(1000)
+    await store.acquireProbe(name, probe(3, 'd', 1))
+    const fresh = await release('d', 'success', false)
+    same([fresh.held, fresh.successes, fresh.failures, fresh.slowCalls], [false, 0, 0, 0], 'stale')
+    const next = await store.releaseProbe(name, { generation: 4, token: 'd', outcome: 'success' })
+    same([next.held, next.successes, next.failures, next.slowCalls], [true, 1, 0, 0], 'new phase')
+  },
   'ignores a release from an older generation': async ({ store, advance }, name) => {
     await openAndWait(store, advance, name)
     await store.acquireProbe(name, probe(1, 'a'))
