@@ -81,7 +81,12 @@ export class CircuitBreaker extends BreakerCore {
     // Checked before admission: a caller's mistake is not the downstream's failure.
     if (typeof fn !== 'function') return Promise.reject(notAFunction('execute', fn))
     if (options === undefined) return this.run(fn, NO_ARGS)
-    const signal = callerSignal(options)
+    let signal: AbortSignal | undefined
+    try {
+      signal = callerSignal(options)
+    } catch (error) {
+      return Promise.reject(error)
+    }
     if (signal?.aborted) return Promise.reject(signal.reason)
     return this.run(fn, NO_ARGS, signal)
   }

@@ -1,12 +1,14 @@
-export { CircuitBreaker, type Guarded } from './circuit-breaker.ts'
+export { CircuitBreaker, type ExecuteOptions, type Guarded } from './circuit-breaker.ts'
 export { classifyError, filterThrownError } from './classify.ts'
 export { type Clock, schedule, systemClock } from './clock.ts'
 export { DEFAULTS, MAX_DURATION_MS, MAX_WINDOW_SIZE } from './defaults.ts'
 export {
+  CircuitBusyError,
   CircuitOpenError,
   CircuitTimeoutError,
   ErrorCode,
   InvalidOptionsError,
+  isCircuitBusyError,
   isCircuitOpenError,
   isCircuitTimeoutError,
   isInvalidOptionsError,
@@ -14,7 +16,7 @@ export {
   ListenerError,
   TripswitchError,
 } from './errors.ts'
-export type { CircuitBreakerEvents, Listener, Unsubscribe } from './events.ts'
+export type { CircuitBreakerEvents, Listener, OpenReason, Unsubscribe } from './events.ts'
 export {
   type HttpDetectError,
   type HttpOutcomeContext,
@@ -35,6 +37,7 @@ export {
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts'
 export type {
   BackoffOptions,
+  BreakerMode,
   CircuitBreakerOptions,
   ErrorClass,
   ResolvedBackoff,
@@ -68,6 +71,7 @@ export type {
   TransitionRequest,
   WindowSpec,
 } from './store.ts'
+export type { CircuitTotals } from './totals.ts'
 export {
   type BreakerEvent,
   type BreakerState,
