@@ -1,4 +1,9 @@
-import { type CircuitBreaker, isCircuitOpenError, type Permit } from '@tripswitch/core'
+import {
+  type CircuitBreaker,
+  isCircuitBusyError,
+  isCircuitOpenError,
+  type Permit,
+} from '@tripswitch/core'
 import axios, {
   type AxiosAdapter,
   type AxiosResponse,
@@ -62,7 +67,7 @@ async function send(
   return response
 }
 
-/** A permit, or the refusal carrying the request's config (what axios errors carry). */
+/** A permit, or the refusal (open or busy) carrying the request's config, as axios errors do. */
 async function acquire(
   breaker: CircuitBreaker,
   config: InternalAxiosRequestConfig,
@@ -70,7 +75,7 @@ async function acquire(
   try {
     return await breaker.acquire()
   } catch (error) {
-    if (isCircuitOpenError(error)) Object.assign(error, { config })
+    if (isCircuitOpenError(error) || isCircuitBusyError(error)) Object.assign(error, { config })
     throw error
   }
 }

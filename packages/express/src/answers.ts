@@ -1,4 +1,5 @@
 import {
+  type CircuitBusyError,
   type CircuitOpenError,
   type CircuitTimeoutError,
   openCircuitResponse,
@@ -10,6 +11,20 @@ import type { Response } from 'express'
 export function sendOpen(res: Response, error: CircuitOpenError): void {
   const answer = openCircuitResponse(error)
   res.status(answer.statusCode).set(answer.headers).json(answer.body)
+}
+
+/**
+ * The answer to a request refused because `maxConcurrent` requests are running: 503 and
+ * `no-store`, without `Retry-After` (a slot may free up at any moment).
+ */
+export function sendBusy(res: Response, error: CircuitBusyError): void {
+  res.status(503).set('cache-control', 'no-store').json({
+    statusCode: 503,
+    error: 'Service Unavailable',
+    code: error.code,
+    message: 'Circuit busy',
+    circuit: error.circuit,
+  })
 }
 
 /**

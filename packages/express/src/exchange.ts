@@ -3,13 +3,14 @@ import {
   CircuitTimeoutError,
   filterThrownError,
   inboundOutcome,
+  isCircuitBusyError,
   isCircuitOpenError,
   type Outcome,
   type Permit,
   schedule,
 } from '@tripswitch/core'
 import type { NextFunction, Request, Response } from 'express'
-import { sendOpen, sendTimeout } from './answers.ts'
+import { sendBusy, sendOpen, sendTimeout } from './answers.ts'
 import { capturedError } from './capture-errors.ts'
 import type { ParsedOptions } from './parse-options.ts'
 import { checkedKey } from './safe-input.ts'
@@ -72,6 +73,10 @@ export class Exchange {
   }
 
   private refused(error: unknown, proceed: NextFunction): void {
+    if (isCircuitBusyError(error)) {
+      if (!this.ended) sendBusy(this.res, error)
+      return
+    }
     if (!isCircuitOpenError(error)) {
       proceed(error)
       return

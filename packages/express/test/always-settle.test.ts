@@ -274,3 +274,36 @@ describe('Express 5', () => {
     expect(breaker.state).toBe('open')
   })
 })
+
+describe.each(expressVersions)('$version maxConcurrent', ({ express }) => {
+  it('answers 503 ERR_CIRCUIT_BUSY past the bound, counting nothing', async () => {
+    const { registry } = fakeRegistry()
+    const entered = deferred()
+    const release = deferred()
+    const app = express()
+    app.get('/x', circuitBreaker({ registry, maxConcurrent: 1 }), async (_req, res) => {
+      entered.resolve()
+      await release.promise
+      res.sendStatus(200)
+    })
+    const served = await serve(app)
+    const first = served.fetch('/x')
+    await entered.promise
+    const busy = await served.fetch('/x')
+    expect(busy.status).toBe(503)
+    expect(busy.headers.get('cache-control')).toBe('no-store')
+    expect(busy.headers.get('retry-after')).toBeNull()
+    expect(busy.json).toEqual({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      code: 'ERR_CIRCUIT_BUSY',
+      message: 'Circuit busy',
+      circuit: 'GET /x',
+    })
+    release.resolve()
+    expect((await first).status).toBe(200)
+    const breaker = registry.get('GET /x')
+    expect(breaker.activeCalls).toBe(0)
+    expect(breaker.snapshot()).toMatchObject({ state: 'closed', failures: 0, successes: 1 })
+  })
+})

@@ -1,4 +1,10 @@
-import { type CircuitBreaker, isCircuitOpenError, type Permit } from '@tripswitch/core'
+import {
+  type CircuitBreaker,
+  type CircuitBusyError,
+  isCircuitBusyError,
+  isCircuitOpenError,
+  type Permit,
+} from '@tripswitch/core'
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import { prepareOpen, sendAnswer } from './answer.ts'
 import { Flight } from './flight.ts'
@@ -74,6 +80,7 @@ export class Circuit {
     try {
       permit = await breaker.acquire()
     } catch (error) {
+      if (isCircuitBusyError(error)) return this.busy(request, reply, error)
       if (!isCircuitOpenError(error)) throw error
       request._cbIsOpen = true
       // Our own 503 says nothing about the other circuits guarding this route.
@@ -89,5 +96,17 @@ export class Circuit {
     this.context.flights.set(request, flight)
     flight.arm(() => onTimer(this.context, flight, request, reply))
     return undefined
+  }
+
+  /** `maxConcurrent` requests are running: 503 through the error handler, nothing counted. */
+  private async busy(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    error: CircuitBusyError,
+  ): Promise<FastifyReply> {
+    settleAll(this.context, request, undefined)
+    reply.code(503).header('cache-control', 'no-store')
+    await sendAnswer(request, reply, undefined, error)
+    return reply
   }
 }

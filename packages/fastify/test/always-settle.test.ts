@@ -234,3 +234,30 @@ describe('a closed circuit', () => {
     expect(breaker.activeCalls).toBe(0)
   })
 })
+
+describe('maxConcurrent', () => {
+  it('answers 503 ERR_CIRCUIT_BUSY past the bound, counting nothing', async () => {
+    const setup = await appWith()
+    app = setup.app
+    const entered = deferred()
+    const release = deferred()
+    const preHandler = setup.app.circuitBreaker({ maxConcurrent: 1 })
+    setup.app.get('/x', { preHandler }, async () => {
+      entered.resolve()
+      await release.promise
+      return 'done'
+    })
+    const base = await setup.app.listen({ port: 0, host: '127.0.0.1' })
+    const first = fetch(`${base}/x`)
+    await entered.promise
+    const busy = await fetch(`${base}/x`)
+    expect(busy.status).toBe(503)
+    expect(busy.headers.get('cache-control')).toBe('no-store')
+    expect(await busy.json()).toMatchObject({ statusCode: 503, code: 'ERR_CIRCUIT_BUSY' })
+    release.resolve()
+    expect(await (await first).text()).toBe('done')
+    const breaker = setup.app.circuitBreakers.get('GET /x')
+    expect(breaker.activeCalls).toBe(0)
+    expect(breaker.snapshot()).toMatchObject({ state: 'closed', failures: 0, successes: 1 })
+  })
+})

@@ -1,8 +1,14 @@
-import type { CallHandler, ExecutionContext } from '@nestjs/common'
+import {
+  type CallHandler,
+  type ExecutionContext,
+  ServiceUnavailableException,
+} from '@nestjs/common'
 import {
   type CircuitBreaker,
+  type CircuitBusyError,
   filterThrownError,
   inboundOutcome,
+  isCircuitBusyError,
   isCircuitOpenError,
   type Outcome,
   type Permit,
@@ -139,6 +145,11 @@ function refuse(
   context: ExecutionContext,
   subscriber: Subscriber<unknown>,
 ): Subscription | undefined {
+  if (isCircuitBusyError(error)) {
+    setHeaders(context, { 'cache-control': 'no-store' })
+    subscriber.error(busyException(error))
+    return undefined
+  }
   if (!isCircuitOpenError(error)) {
     subscriber.error(error)
     return undefined
@@ -163,4 +174,16 @@ function toObservable(value: unknown): Observable<unknown> {
   if (isObservable(value)) return value
   if (value instanceof Promise) return from(value)
   return of(value)
+}
+
+/** A refusal past `maxConcurrent`: 503 with a body in the open answer's shape; nothing counted. */
+function busyException(error: CircuitBusyError): ServiceUnavailableException {
+  const body = {
+    statusCode: 503,
+    error: 'Service Unavailable',
+    code: error.code,
+    message: 'Circuit busy',
+    circuit: error.circuit,
+  }
+  return new ServiceUnavailableException(body, { cause: error, description: body.message })
 }

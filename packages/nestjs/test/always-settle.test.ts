@@ -81,6 +81,12 @@ class HardenedController {
     return run()
   }
 
+  @Get('bounded')
+  @CircuitBreaker({ maxConcurrent: 1 })
+  bounded(): Promise<{ ok: true }> {
+    return run()
+  }
+
   @Get('fallback')
   @CircuitBreaker({ ...TRIP, fallback: bug('fallback') })
   fallback(): Promise<{ ok: true }> {
@@ -180,6 +186,28 @@ describe.each(PLATFORMS)('on a real %s server', (_platform, adapter) => {
     const breaker = registry.get('HardenedController.fallback')
     expect(breaker.state).toBe('open')
     expect(breaker.activeCalls).toBe(0)
+  })
+
+  it('answers 503 ERR_CIRCUIT_BUSY past maxConcurrent, counting nothing', async () => {
+    const { server, registry } = await start()
+    handler.mode = 'hang'
+    const first = server.get('/svc/bounded')
+    await handler.entered.promise
+    const busy = await server.get('/svc/bounded')
+    expect(busy.status).toBe(503)
+    expect(busy.headers.get('cache-control')).toBe('no-store')
+    expect(busy.body).toEqual({
+      statusCode: 503,
+      error: 'Service Unavailable',
+      code: 'ERR_CIRCUIT_BUSY',
+      message: 'Circuit busy',
+      circuit: 'HardenedController.bounded',
+    })
+    handler.gate.resolve()
+    expect((await first).status).toBe(200)
+    const breaker = registry.get('HardenedController.bounded')
+    expect(breaker.activeCalls).toBe(0)
+    expect(breaker.snapshot()).toMatchObject({ state: 'closed', failures: 0, successes: 1 })
   })
 
   it('the Terminus readiness check goes 503 on a trip and back to 200 once recoveryTimeout has passed, with no call through the breaker', async () => {
