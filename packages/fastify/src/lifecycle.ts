@@ -89,8 +89,10 @@ function verdictOf(
   // The breaker's `failure` event reports the route's error when it raised one; a plain 5xx
   // reply has no error to report (and its body is never passed on).
   flight.settle(outcome, error)
-  // A failed probe reopens the circuit but keeps its own answer, as @fastify/circuit-breaker does.
+  // A failed probe reopens the circuit but keeps its own answer, as @fastify/circuit-breaker does;
+  // in shadow mode the circuit never refuses, so the tripping reply keeps its answer too.
   if (outcome !== 'failure' || probe || flight.breaker.state !== 'open') return undefined
+  if (flight.breaker.settings.mode === 'shadow') return undefined
   return { kind: 'open', flight }
 }
 

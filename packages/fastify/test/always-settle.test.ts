@@ -261,3 +261,24 @@ describe('maxConcurrent', () => {
     expect(breaker.snapshot()).toMatchObject({ state: 'closed', failures: 0, successes: 1 })
   })
 })
+
+describe("mode: 'shadow'", () => {
+  it('never replaces an answer: the tripping reply and later ones go out as they are', async () => {
+    const setup = await appWith({ threshold: 1 })
+    app = setup.app
+    const preHandler = setup.app.circuitBreaker({ mode: 'shadow' })
+    setup.app.get('/x', { preHandler }, async (_request, reply) => reply.code(500).send('own'))
+    const base = await setup.app.listen({ port: 0, host: '127.0.0.1' })
+    const rejects: Array<boolean | undefined> = []
+    for (let i = 0; i < 2; i++) {
+      const answer = await fetch(`${base}/x`)
+      expect(answer.status).toBe(500)
+      expect(await answer.text()).toBe('own')
+      const breaker = setup.app.circuitBreakers.get('GET /x')
+      if (i === 0) breaker.on('reject', ({ shadow }) => rejects.push(shadow))
+      expect(breaker.state).toBe('open')
+      expect(breaker.activeCalls).toBe(0)
+    }
+    expect(rejects).toEqual([true])
+  })
+})
