@@ -1,6 +1,7 @@
+import { asksForSignal } from './asks-for-signal.ts'
 import { BreakerCore, type Decision, type Refusal } from './breaker-core.ts'
 import { classifyError } from './classify.ts'
-import { schedule } from './clock.ts'
+import { Deadlines, type Waiting } from './deadlines.ts'
 import { CircuitTimeoutError, InvalidOptionsError } from './errors.ts'
 import type { CircuitBreakerOptions, ResolvedOptions } from './options.ts'
 import { CallPermit, type Outcome, type Permit } from './permit.ts'
@@ -41,6 +42,7 @@ interface LeanHandlers {
  */
 export class CircuitBreaker extends BreakerCore {
   private lean: LeanHandlers | null = null
+  private deadlines: Deadlines | null = null
   /** Options allow lean calls: no timeout, fallback, classifier or slow-call measure. */
   private readonly leanOptions: boolean
 
@@ -169,10 +171,10 @@ export class CircuitBreaker extends BreakerCore {
   }
 
   /**
-   * A call whose function gets a signal that aborts: on `timeout` (a failure), or when the
-   * caller's own signal aborts (ignored; the call rejects with the caller's reason at once).
-   * Whether `fn` reads its signal cannot be told from `fn.length` (`(...args)` and
-   * `(signal = x)` declare 0), so every such call gets one.
+   * A call with a `timeout` (a failure when it passes) or a caller's signal (the call is
+   * ignored and rejects with the caller's reason at once when it aborts). `fn` gets a signal
+   * that aborts in both cases, unless it declares no parameter to read it through (see
+   * {@link asksForSignal}). The timeout waits on the breaker's one timer, not a timer per call.
    */
   private callWithSignal<T>(
     permit: CallPermit,
@@ -181,7 +183,7 @@ export class CircuitBreaker extends BreakerCore {
     timeout: number | undefined,
     caller: AbortSignal | undefined,
   ): Promise<T> {
-    const controller = new AbortController()
+    const controller = caller !== undefined || asksForSignal(fn) ? new AbortController() : null
     return new Promise<T>((resolve, reject) => {
       const settleWith = (answer: () => T) => {
         finish()
@@ -194,24 +196,33 @@ export class CircuitBreaker extends BreakerCore {
       const onTimeout = () => {
         if (permit.done) return
         const error = new CircuitTimeoutError(this.name, timeout!)
-        controller.abort(error)
+        controller?.abort(error)
         settleWith(() => this.failed<T>(permit, error, args))
       }
       const onCallerAbort = () => {
         if (permit.done) return
         finish()
-        controller.abort(caller!.reason)
+        controller?.abort(caller!.reason)
         permit.ignore()
         reject(caller!.reason)
       }
-      const cancel = timeout === undefined ? NOOP : schedule(this.options.clock, onTimeout, timeout)
+      const waiting: Waiting | null =
+        timeout === undefined
+          ? null
+          : {
+              deadline: this.options.clock.now() + timeout,
+              expire: onTimeout,
+              prev: null,
+              next: null,
+            }
+      if (waiting !== null) this.timeouts.add(waiting)
       caller?.addEventListener('abort', onCallerAbort, { once: true })
       // The caller's listener goes with the call: a long-lived signal gathers none.
       const finish = () => {
-        cancel()
+        if (waiting !== null) this.timeouts.remove(waiting)
         caller?.removeEventListener('abort', onCallerAbort)
       }
-      new Promise<T>((inner) => inner(fn(controller.signal))).then(
+      new Promise<T>((inner) => inner(fn(controller?.signal ?? NEVER_ABORTED))).then(
         (value) => {
           if (!permit.done) settleWith(() => this.resolved(permit, value))
         },
@@ -220,6 +231,12 @@ export class CircuitBreaker extends BreakerCore {
         },
       )
     })
+  }
+
+  /** The deadlines of this breaker's timed calls, on one timer; made on the first timed call. */
+  private get timeouts(): Deadlines {
+    this.deadlines ??= new Deadlines(this.options.clock)
+    return this.deadlines
   }
 
   private resolved<T>(permit: CallPermit, value: T): T {
@@ -291,8 +308,6 @@ function permitOrThrow(admission: Decision): Permit {
   if (!(admission instanceof CallPermit)) throw admission
   return admission
 }
-
-const NOOP = () => {}
 
 /** The caller's signal from `execute`'s options, checked. */
 function callerSignal(options: ExecuteOptions): AbortSignal | undefined {

@@ -20,7 +20,7 @@ const STDIO = new Set(['PipeWrap', 'TTYWrap'])
 
 interface ChildReport {
   report: WorkloadReport
-  timers: { pending: number; scheduled: number }
+  timers: { pending: number; scheduled: number; held: number }
   resources: string[]
 }
 
@@ -90,7 +90,7 @@ function expectWorkloadDone(report: WorkloadReport): void {
 }
 
 describe('resources held by many breakers', () => {
-  it('in process: every call settles and every timeout timer is cleared or fired', {
+  it('in process: every call settles; at most one timeout timer per breaker outlives its calls, holding nothing', {
     timeout: 60_000,
   }, async () => {
     const clock = trackingClock()
@@ -100,12 +100,15 @@ describe('resources held by many breakers', () => {
     expect(breakers.filter((b) => b.activeCalls !== 0).map((b) => b.name)).toEqual([])
     expect(breakers.filter((b) => b.snapshot().activeCalls !== 0).map((b) => b.name)).toEqual([])
     expect(registry.list().every((b) => b.activeCalls === 0)).toBe(true)
-    // Per-call timeouts went through the injected clock, and none is left behind.
+    // Timeouts went through the injected clock. A breaker times its calls out on one timer,
+    // which may outlive them by up to the timeout, unref'd: nothing holds the process.
     expect(clock.scheduled).toBeGreaterThan(0)
-    expect(clock.pending).toBe(0)
+    const timed = breakers.filter((b) => b.settings.timeout !== undefined).length
+    expect(clock.pending).toBeLessThanOrEqual(timed)
+    expect(clock.held).toBe(0)
   })
 
-  it(`a child process using ${2 * COUNT} breakers holds no timer or handle and exits on its own`, {
+  it(`a child process using ${2 * COUNT} breakers holds no timer or handle that keeps it alive, and exits on its own`, {
     timeout: 60_000,
   }, async () => {
     const run = await runChild([String(COUNT)])
@@ -117,7 +120,8 @@ describe('resources held by many breakers', () => {
     const { report, timers, resources } = parseReport(run)
     expectWorkloadDone(report)
     expect(timers.scheduled).toBeGreaterThan(0)
-    expect(timers.pending).toBe(0)
+    expect(timers.pending).toBeLessThanOrEqual(2 * COUNT)
+    expect(timers.held).toBe(0)
     expect(resources.filter((type) => !STDIO.has(type))).toEqual([])
   })
 
@@ -126,7 +130,7 @@ describe('resources held by many breakers', () => {
   }, async () => {
     const run = await runChild(['100', 'leak'], true)
     const { timers, resources } = parseReport(run)
-    expect(timers.pending).toBe(1)
+    expect(timers.held).toBe(1)
     expect(resources.filter((type) => !STDIO.has(type))).toEqual(['Timeout'])
   })
 })

@@ -18,5 +18,5 @@ await new Promise((resolve) => setImmediate(resolve))
 timers.restore()
 const resources = process.getActiveResourcesInfo()
 process.stdout.write(
-  `${JSON.stringify({ report, timers: { pending: timers.pending, scheduled: timers.scheduled }, resources })}\n`,
+  `${JSON.stringify({ report, timers: { pending: timers.pending, scheduled: timers.scheduled, held: timers.held }, resources })}\n`,
 )

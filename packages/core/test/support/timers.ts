@@ -6,6 +6,14 @@ export interface TimerCount {
   readonly pending: number
   /** Timers scheduled so far. */
   readonly scheduled: number
+  /** Pending timers that keep the process alive (not `unref()`ed). */
+  readonly held: number
+}
+
+function countHeld(handles: Iterable<unknown>): number {
+  let n = 0
+  for (const h of handles) if ((h as { hasRef?: () => boolean }).hasRef?.() === true) n++
+  return n
 }
 
 /**
@@ -36,6 +44,9 @@ export function trackingClock(): Clock & TimerCount {
     },
     get scheduled() {
       return scheduled
+    },
+    get held() {
+      return countHeld(live)
     },
   }
 }
@@ -94,6 +105,9 @@ export function trackGlobalTimers(): TimerCount & { restore(): void } {
     },
     get scheduled() {
       return scheduled
+    },
+    get held() {
+      return countHeld(live)
     },
     restore() {
       Object.assign(globalThis, original)
