@@ -3,7 +3,7 @@
  *
  *   --rounds=N    measured rounds per scenario (default 15)
  *   --quick       fewer ops and rounds, for a smoke run
- *   --only=a,b    scenario ids to run: closed, failing, open, memory (default: all)
+ *   --only=a,b    scenario ids to run: closed, failing, open, memory, adapters (default: all)
  *   --http        also run the HTTP scenario (see http.ts)
  *   --axios       also run the axios adapter scenario (see axios.ts; --http runs it too)
  *   --nest        also run the NestJS interceptor scenario (see nest.ts)
@@ -14,6 +14,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { adapters } from './adapters.ts'
 import { closedSuccess } from './closed.ts'
 import { closedFailing } from './failing.ts'
 import { type BenchConfig, collectGarbage } from './harness.ts'
@@ -21,7 +22,7 @@ import { memory } from './memory.ts'
 import { openRejection } from './open.ts'
 import { renderChecks, renderTable, type Scenario, type TargetCheck } from './report.ts'
 
-const SCENARIOS: readonly Scenario[] = [closedSuccess, closedFailing, openRejection, memory]
+const SCENARIOS: readonly Scenario[] = [closedSuccess, closedFailing, openRejection, memory, adapters]
 
 function parseArgs(
   argv: readonly string[],

@@ -58,7 +58,7 @@ interface TripswitchNest {
   readonly TripswitchModule: { forRoot(options: object): DynamicModule }
 }
 
-type Variant = 'bare' | 'noop' | 'guarded'
+export type Variant = 'bare' | 'noop' | 'guarded'
 /** The servers of the HTTP part, in table order. */
 const VARIANTS: readonly Variant[] = ['bare', 'noop', 'guarded']
 
@@ -70,8 +70,11 @@ class NoopInterceptor implements NestInterceptor {
 }
 Injectable()(NoopInterceptor)
 
-/** The app module: bare, with a no-op interceptor, or with `@CircuitBreaker()` on the handler. */
-async function appModule(variant: Variant): Promise<Type> {
+/**
+ * The app module: bare, with a no-op interceptor, or with `@CircuitBreaker()` on the handler
+ * (breakers in `registry` when given, for the caller to check).
+ */
+export async function appModule(variant: Variant, registry?: object): Promise<Type> {
   class HelloController {
     hello() {
       return BODY
@@ -84,7 +87,7 @@ async function appModule(variant: Variant): Promise<Type> {
   if (variant === 'guarded') {
     const { CircuitBreaker, TripswitchModule } = (await import(NESTJS)) as TripswitchNest
     CircuitBreaker()(proto, 'hello', descriptor)
-    imports.push(TripswitchModule.forRoot({}))
+    imports.push(TripswitchModule.forRoot(registry === undefined ? {} : { registry }))
   }
   Get('hello')(proto, 'hello', descriptor)
   Controller()(HelloController)

@@ -1,0 +1,343 @@
+/**
+ * Scenario 5: time each adapter adds to one request, in process, against the same app without
+ * it. No sockets in the timed loop, so a difference of a few hundred nanoseconds is visible
+ * (HTTP req/s on a shared 2-core machine swings by ±30 % between runs and cannot show it):
+ *
+ * - Express, Fastify and Nest (on its Express platform): a real `http.IncomingMessage` /
+ *   `ServerResponse` pair over a socket stand-in that discards what is written, handed to the
+ *   function an `http.Server` would call (the Express app; Fastify's `app.routing`, which is its
+ *   server's request listener; Nest's underlying Express app after `init()`), awaited until the
+ *   response emits `finish`. This is what light-my-request and `app.inject()` do, minus their
+ *   payload parsing and a `setImmediate` per write, which add tens of µs of noise per request.
+ * - axios: an instance whose `adapter` answers at once, so only axios's own request pipeline and
+ *   the interceptors run.
+ *
+ * Each adapter is measured against its bare app in interleaved rounds (every contender once per
+ * round, rotating order, forced GC before each); the added time is the median over rounds of
+ * the per-round difference (paired). Every guarded app gets its own registry, and the run fails
+ * if its breakers did not see every request as a success.
+ */
+
+import { IncomingMessage, type RequestListener, ServerResponse } from 'node:http'
+import type { Socket } from 'node:net'
+import { Writable } from 'node:stream'
+import fastifyBreaker from '@fastify/circuit-breaker'
+import type { INestApplication } from '@nestjs/common'
+import { NestFactory } from '@nestjs/core'
+import { ExpressAdapter } from '@nestjs/platform-express'
+import { attachCircuitBreaker } from '@tripswitch/axios'
+import { CircuitBreakerRegistry } from '@tripswitch/core'
+import { circuitBreaker as expressBreaker } from '@tripswitch/express'
+import tripswitchFastify from '@tripswitch/fastify'
+import axios, { type AxiosResponse, type InternalAxiosRequestConfig } from 'axios'
+import express, { type RequestHandler } from 'express'
+import Fastify, { type FastifyInstance } from 'fastify'
+import {
+  type BenchConfig,
+  type Contender,
+  measure,
+  median,
+  quantile,
+  type Samples,
+  scaledOps,
+} from './harness.ts'
+import { appModule } from './nest.ts'
+import { formatRatio, formatUs, type Scenario, type Table, type TargetCheck } from './report.ts'
+
+/** Target: at most this many µs added per request by each adapter. */
+const TARGET_US = 2
+const BODY = { hello: 'world' }
+const OPS_EXPRESS = 1_000
+const OPS_FASTIFY = 4_000
+const OPS_NEST = 1_000
+const OPS_AXIOS = 2_000
+
+/** Median over rounds of (contender − baseline), paired round by round, in ns. */
+export function addedNs(samples: Samples, baseline: Samples): number {
+  return median(samples.nsPerOp.map((ns, round) => ns - baseline.nsPerOp[round]!))
+}
+
+type DispatchFunc = RequestListener
+
+/** Stands in for a connected socket: accepts every write at once and discards it. */
+class NullSocket extends Writable {
+  readonly remoteAddress = '127.0.0.1'
+  override _write(_chunk: unknown, _encoding: unknown, callback: () => void): void {
+    callback()
+  }
+  setTimeout(): this {
+    return this
+  }
+}
+
+/** GET `url` through `dispatch` without a real socket; resolves on `finish`, throws unless 200. */
+function get(dispatch: DispatchFunc, url: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = new NullSocket() as unknown as Socket
+    const req = new IncomingMessage(socket)
+    req.method = 'GET'
+    req.url = url
+    req.headers = { host: 'localhost' }
+    req.push(null)
+    const res = new ServerResponse(req)
+    res.assignSocket(socket)
+    res.once('finish', () => {
+      if (res.statusCode === 200) resolve()
+      else reject(new Error(`GET ${url} answered ${res.statusCode}`))
+    })
+    dispatch(req, res)
+  })
+}
+
+/** Fails the run unless the registry's breakers saw `min` or more calls, all successful. */
+function assertGuarded(label: string, registry: CircuitBreakerRegistry, min: number): void {
+  const totals = registry.list().map((b) => b.snapshot().totals)
+  const calls = totals.reduce((sum, t) => sum + t.calls, 0)
+  const successful = totals.reduce((sum, t) => sum + t.successful, 0)
+  if (totals.length === 0 || calls < min || successful !== calls) {
+    throw new Error(
+      `[adapters] ${label}: ${totals.length} breakers, ${calls} calls, ${successful} successful: the adapter did not guard every request`,
+    )
+  }
+}
+
+interface Group {
+  readonly adapter: string
+  readonly title: string
+  readonly samples: Samples[]
+  /** Rows (by index) whose added time is checked against the target; the rest inform. */
+  readonly checked: readonly number[]
+  readonly note?: string
+}
+
+function expressApp(guard: RequestHandler | null, use = false): DispatchFunc {
+  const app = express()
+  const handler: RequestHandler = (_req, res) => {
+    res.json(BODY)
+  }
+  if (guard !== null && use) app.use(guard)
+  if (guard === null || use) app.get('/hello', handler)
+  else app.get('/hello', guard, handler)
+  return app as unknown as DispatchFunc
+}
+
+async function expressGroup(config: BenchConfig, ops: number): Promise<Group> {
+  const onRoute = new CircuitBreakerRegistry()
+  const onUse = new CircuitBreakerRegistry()
+  const bare = expressApp(null)
+  const guarded = expressApp(expressBreaker({ registry: onRoute }))
+  const used = expressApp(expressBreaker({ registry: onUse }), true)
+  const loop =
+    (app: DispatchFunc): Contender['run'] =>
+    async (n) => {
+      for (let i = 0; i < n; i++) await get(app, '/hello')
+    }
+  const samples = await measure(
+    [
+      { name: 'express', run: loop(bare) },
+      { name: '+ circuitBreaker() on the route', run: loop(guarded) },
+      { name: '+ app.use(circuitBreaker())', run: loop(used) },
+    ],
+    { rounds: config.rounds, warmupRounds: config.warmupRounds, ops },
+  )
+  assertGuarded('express route', onRoute, ops)
+  assertGuarded('express app.use', onUse, ops)
+  return {
+    adapter: 'Express',
+    title: 'Express 5, GET /hello (JSON) into the app, no socket',
+    samples,
+    checked: [1, 2],
+  }
+}
+
+async function fastifyApp(
+  setup: (app: FastifyInstance) => Promise<void>,
+): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false })
+  await setup(app)
+  await app.ready()
+  return app
+}
+
+async function fastifyGroup(config: BenchConfig, ops: number): Promise<Group> {
+  const bare = await fastifyApp(async (app) => {
+    app.get('/hello', async () => BODY)
+  })
+  const configured = await fastifyApp(async (app) => {
+    await app.register(tripswitchFastify)
+    app.get('/hello', { config: { circuitBreaker: {} } }, async () => BODY)
+  })
+  const preHandler = await fastifyApp(async (app) => {
+    await app.register(tripswitchFastify)
+    app.get('/hello', { preHandler: app.circuitBreaker() }, async () => BODY)
+  })
+  const theirs = await fastifyApp(async (app) => {
+    await app.register(fastifyBreaker)
+    app.get('/hello', { preHandler: app.circuitBreaker() }, async () => BODY)
+  })
+  const loop =
+    (app: FastifyInstance): Contender['run'] =>
+    async (n) => {
+      const dispatch = app.routing as DispatchFunc
+      for (let i = 0; i < n; i++) await get(dispatch, '/hello')
+    }
+  try {
+    const samples = await measure(
+      [
+        { name: 'fastify', run: loop(bare) },
+        { name: '+ @tripswitch/fastify, route config', run: loop(configured) },
+        { name: '+ @tripswitch/fastify, preHandler', run: loop(preHandler) },
+        { name: '+ @fastify/circuit-breaker (for comparison)', run: loop(theirs) },
+      ],
+      { rounds: config.rounds, warmupRounds: config.warmupRounds, ops },
+    )
+    assertGuarded('fastify route config', configured.circuitBreakers, ops)
+    assertGuarded('fastify preHandler', preHandler.circuitBreakers, ops)
+    return {
+      adapter: 'Fastify',
+      title: 'Fastify 5, GET /hello (JSON) into app.routing, no socket',
+      samples,
+      checked: [1, 2],
+    }
+  } finally {
+    await Promise.all([bare, configured, preHandler, theirs].map((app) => app.close()))
+  }
+}
+
+async function nestGroup(config: BenchConfig, ops: number): Promise<Group> {
+  const registry = new CircuitBreakerRegistry()
+  const apps: INestApplication[] = []
+  const create = async (module: Parameters<typeof NestFactory.create>[0]) => {
+    const app = await NestFactory.create(module, new ExpressAdapter(), { logger: false })
+    await app.init()
+    apps.push(app)
+    return app.getHttpAdapter().getInstance() as DispatchFunc
+  }
+  const bare = await create(await appModule('bare'))
+  const noop = await create(await appModule('noop'))
+  const guarded = await create(await appModule('guarded', registry))
+  const loop =
+    (app: DispatchFunc): Contender['run'] =>
+    async (n) => {
+      for (let i = 0; i < n; i++) await get(app, '/hello')
+    }
+  try {
+    const samples = await measure(
+      [
+        { name: 'nest (platform-express)', run: loop(bare) },
+        { name: '+ a pass-through interceptor (for comparison)', run: loop(noop) },
+        { name: '+ @CircuitBreaker()', run: loop(guarded) },
+      ],
+      { rounds: config.rounds, warmupRounds: config.warmupRounds, ops },
+    )
+    assertGuarded('nest @CircuitBreaker()', registry, ops)
+    return {
+      adapter: 'Nest',
+      title: 'NestJS 11 on Express, GET /hello (JSON) into the app, no socket',
+      samples,
+      checked: [2],
+      note: "The pass-through row is Nest's interceptor machinery, which any interceptor pays.",
+    }
+  } finally {
+    await Promise.all(apps.map((app) => app.close()))
+  }
+}
+
+// Answers at once: what remains is axios's request pipeline and the interceptors.
+const immediate = async (config: InternalAxiosRequestConfig): Promise<AxiosResponse> => ({
+  data: BODY,
+  status: 200,
+  statusText: 'OK',
+  headers: {},
+  config,
+})
+
+async function axiosGroup(config: BenchConfig, ops: number): Promise<Group> {
+  const origin = new CircuitBreakerRegistry()
+  const fixed = new CircuitBreakerRegistry()
+  const instance = (setup?: (http: ReturnType<typeof axios.create>) => void) => {
+    const http = axios.create({ baseURL: 'http://upstream.test', adapter: immediate })
+    setup?.(http)
+    return http
+  }
+  const bare = instance()
+  const byOrigin = instance((http) => attachCircuitBreaker(http, { registry: origin }))
+  const byKey = instance((http) =>
+    attachCircuitBreaker(http, { registry: fixed, key: () => 'upstream' }),
+  )
+  const noop = instance((http) => {
+    http.interceptors.request.use(async (c) => c)
+    http.interceptors.response.use((r) => r)
+  })
+  const loop =
+    (http: ReturnType<typeof axios.create>): Contender['run'] =>
+    async (n) => {
+      for (let i = 0; i < n; i++) await http.get('/hello')
+    }
+  const samples = await measure(
+    [
+      { name: 'axios', run: loop(bare) },
+      { name: '+ attachCircuitBreaker (origin key)', run: loop(byOrigin) },
+      { name: '+ attachCircuitBreaker (fixed key)', run: loop(byKey) },
+      { name: '+ a no-op async interceptor pair (for comparison)', run: loop(noop) },
+    ],
+    { rounds: config.rounds, warmupRounds: config.warmupRounds, ops },
+  )
+  assertGuarded('axios origin key', origin, ops)
+  assertGuarded('axios fixed key', fixed, ops)
+  return {
+    adapter: 'axios',
+    title: 'axios 1, GET /hello through an adapter that answers at once',
+    samples,
+    checked: [1, 2],
+  }
+}
+
+function groupTable(index: string, group: Group): Table {
+  const [bare] = group.samples
+  const rows = group.samples.map((s, i) => [
+    s.name,
+    formatUs(median(s.nsPerOp)),
+    `${formatUs(quantile(s.nsPerOp, 0.1))} – ${formatUs(quantile(s.nsPerOp, 0.9))}`,
+    i === 0 ? '' : `${addedNs(s, bare!) < 0 ? '' : '+'}${formatUs(addedNs(s, bare!))}`,
+    i === 0
+      ? '1.00×'
+      : formatRatio(median(s.nsPerOp.map((ns, round) => ns / bare!.nsPerOp[round]!))),
+  ])
+  const head = ['contender', 'median µs/req', 'p10 – p90 µs/req', 'added µs', `vs ${bare!.name}`]
+  const table = { title: `${index}. ${group.title}`, head, rows }
+  return group.note === undefined ? table : { ...table, note: group.note }
+}
+
+function groupChecks(group: Group): TargetCheck[] {
+  const [bare] = group.samples
+  return group.checked.map((i) => {
+    const s = group.samples[i]!
+    const added = addedNs(s, bare!)
+    return {
+      label: `${group.adapter} ${s.name.replace(/^\+ /, '')}: added ≤ ${TARGET_US} µs per request`,
+      actual: `+${formatUs(added)} µs on ${formatUs(median(bare!.nsPerOp))} µs`,
+      pass: added / 1000 <= TARGET_US,
+    }
+  })
+}
+
+export const adapters: Scenario = {
+  id: 'adapters',
+  title: 'adapter cost per request, in process',
+  async run(config: BenchConfig) {
+    const groups = [
+      await expressGroup(config, scaledOps(OPS_EXPRESS, config)),
+      await fastifyGroup(config, scaledOps(OPS_FASTIFY, config)),
+      await nestGroup(config, scaledOps(OPS_NEST, config)),
+      await axiosGroup(config, scaledOps(OPS_AXIOS, config)),
+    ]
+    const tables = groups.map((g, i) => groupTable(`5${'abcd'[i]}`, g))
+    const last = tables.length - 1
+    tables[last] = {
+      ...tables[last]!,
+      note: 'added µs = median over rounds of the per-round difference against the first row (paired); no sockets in the loop.',
+    }
+    return { tables, checks: groups.flatMap(groupChecks) }
+  },
+}
