@@ -6,6 +6,8 @@ import { formatRatio, type Scenario, timingTable } from './report.ts'
 const OPS = 200_000
 const OPS_TIMEOUT = 20_000
 const TARGET_RATIO = 1.5
+/** With a per-call timeout (a timer armed and cleared per call), against the same bare call. */
+const TARGET_TIMEOUT_RATIO = 3
 
 /** The same guarded function for every contender. */
 const fn = async (): Promise<number> => 1
@@ -78,6 +80,7 @@ export const closedSuccess: Scenario = {
     opTimeout.shutdown()
 
     const ratio = pairedRatio(samples[1]!, samples[0]!)
+    const timeoutRatio = pairedRatio(timed[1]!, timed[0]!)
     return {
       tables: [
         timingTable('1. Closed circuit, fn = async () => 1', samples, 'ns'),
@@ -85,9 +88,14 @@ export const closedSuccess: Scenario = {
       ],
       checks: [
         {
-          label: `closed success ≤ ${TARGET_RATIO}× bare`,
+          label: `closed, no timeout ≤ ${TARGET_RATIO}× bare await fn()`,
           actual: formatRatio(ratio),
           pass: ratio <= TARGET_RATIO,
+        },
+        {
+          label: `closed, per-call timeout ≤ ${TARGET_TIMEOUT_RATIO}× bare await fn()`,
+          actual: formatRatio(timeoutRatio),
+          pass: timeoutRatio <= TARGET_TIMEOUT_RATIO,
         },
       ],
     }

@@ -120,7 +120,7 @@ export const closedFailing: Scenario = {
       ],
       checks: [
         {
-          label: `50 % failing ≤ ${TARGET_RATIO}× bare failing`,
+          label: `closed, 50 % failing ≤ ${TARGET_RATIO}× bare failing call`,
           actual: formatRatio(ratio),
           pass: ratio <= TARGET_RATIO,
         },

@@ -82,7 +82,7 @@ export const http: Scenario = {
     return {
       tables: [
         {
-          title: `5. HTTP GET /hello (JSON), autocannon ${CONNECTIONS} connections, ${rounds} interleaved rounds of ${SECONDS_PER_ROUND} s per server`,
+          title: `6. HTTP GET /hello (JSON), autocannon ${CONNECTIONS} connections, ${rounds} interleaved rounds of ${SECONDS_PER_ROUND} s per server`,
           head: ['server', 'median req/s', 'median p99', 'req/s vs bare'],
           rows,
           note: 'Server and load generator share this machine: treat differences under ~10 % as noise.',

@@ -22,7 +22,13 @@ import { memory } from './memory.ts'
 import { openRejection } from './open.ts'
 import { renderChecks, renderTable, type Scenario, type TargetCheck } from './report.ts'
 
-const SCENARIOS: readonly Scenario[] = [closedSuccess, closedFailing, openRejection, memory, adapters]
+const SCENARIOS: readonly Scenario[] = [
+  closedSuccess,
+  closedFailing,
+  openRejection,
+  memory,
+  adapters,
+]
 
 function parseArgs(
   argv: readonly string[],

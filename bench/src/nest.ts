@@ -138,7 +138,7 @@ async function inProcess(config: BenchConfig): Promise<Table> {
   )
   await Promise.all([bare.close(), noop.close(), guarded.close()])
   return timingTable(
-    `6a. NestJS handler through its interceptors, guards and filters, in process (${ops} calls per round)`,
+    `8a. NestJS handler through its interceptors, guards and filters, in process (${ops} calls per round)`,
     samples,
     'µs',
     undefined,
@@ -227,7 +227,7 @@ async function overHttp(config: BenchConfig): Promise<Table | null> {
     }
   }
   return {
-    title: `6b. NestJS HTTP GET /hello, autocannon ${CONNECTIONS} connections, ${rounds} rounds of 1 s`,
+    title: `8b. NestJS HTTP GET /hello, autocannon ${CONNECTIONS} connections, ${rounds} rounds of 1 s`,
     head: ['server', 'median req/s', 'vs bare', 'vs pass-through'],
     rows,
     note:
@@ -246,7 +246,7 @@ export const nest: Scenario = {
     if (http !== null) tables.push(http)
     else
       console.log(
-        '\n6b. skipped: neither @nestjs/platform-express nor platform-fastify is installed',
+        '\n8b. skipped: neither @nestjs/platform-express nor platform-fastify is installed',
       )
     return { tables, checks: [] }
   },

@@ -1,6 +1,6 @@
 import { type BenchConfig, median, pairedRatio, quantile, type Samples } from './harness.ts'
 
-/** A pass/fail line against one of the targets of DESIGN.md. */
+/** A pass/fail line against one of the bench's targets. */
 export interface TargetCheck {
   readonly label: string
   readonly actual: string
@@ -69,5 +69,5 @@ export function renderTable(table: Table): string {
 /** Renders the targets as one PASS/FAIL line each. */
 export function renderChecks(checks: readonly TargetCheck[]): string {
   const lines = checks.map((c) => `  ${c.pass ? 'PASS' : 'FAIL'}  ${c.label}: ${c.actual}`)
-  return ['\nTargets (DESIGN.md §9)', ...lines].join('\n')
+  return ['\nTargets (ratios are against the same-run floor, paired by round)', ...lines].join('\n')
 }
