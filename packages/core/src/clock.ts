@@ -34,14 +34,15 @@ export function schedule(clock: Clock, callback: () => void, ms: number): () => 
 }
 
 /**
- * The default clock: monotonic milliseconds (`performance.timeOrigin + performance.now()`), so
+ * The default clock: monotonic whole milliseconds (`performance.timeOrigin + performance.now()`), so
  * a wall-clock step (NTP, a VM resumed, an operator's `date -s`) neither stretches nor cuts an
  * open circuit's time. Readings are comparable with `Date.now()` at start-up but do not follow
  * later wall-clock changes. Each member is a closure over the global rather than a reference
  * to it, so that test fakes installed after this module loaded are still seen.
  */
 export const systemClock: Clock = {
-  now: () => performance.timeOrigin + performance.now(),
+  // Whole milliseconds, as Date.now() gives: durations and retryAfterMs read as integers.
+  now: () => Math.floor(performance.timeOrigin + performance.now()),
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 }
