@@ -144,7 +144,7 @@ export interface OutcomeTracking {
  * decision (when to trip, when to close, how long to stay open) stays in the breaker, so the
  * policy is written once. Methods may answer synchronously or with a promise.
  *
- * How each method maps onto the Redis design (research/reliability.md section 2): keys
+ * How each method maps onto the Redis design (docs/architecture.md has the whole of it): keys
  * `P{B}:s` (state hash), `P{B}:w` (window buckets), `P{B}:l` (lease zset), all with TTLs; every
  * script reads `TIME`, so shared deadlines use Redis's clock.
  */

@@ -5,10 +5,11 @@ import { useManyBreakers, type WorkloadReport } from './support/many-breakers.ts
 import { trackingClock } from './support/timers.ts'
 
 /**
- * Resources (research/reliability.md section 3 row 12; DESIGN.md section 2 "No timers in the
- * core"): 10,000 breakers through a registry plus 10,000 standalone, each used with successes,
- * failures and an ignored permit, some tripping open, some with a per-call timeout, must leave
- * no call in flight, no timer and no handle, and a process holding them must exit on its own.
+ * Resources: the core keeps no timer of its own (open -> half-open is decided when the breaker
+ * is asked), so 10,000 breakers through a registry plus 10,000 standalone, each used with
+ * successes, failures and an ignored permit, some tripping open, some with a per-call timeout,
+ * must leave no call in flight and nothing that holds the process (a timed breaker's one timer
+ * is unref'd once its calls are done), and a process holding them must exit on its own.
  */
 
 const COUNT = 10_000

@@ -9,7 +9,7 @@ import {
 } from '@tripswitch/core'
 
 /**
- * A workload for the resource test (research/reliability.md section 3 row 12): many breakers,
+ * A workload for the resource test (nothing left running once every call settled): many breakers,
  * created through a registry and standalone, each used with successes and failures; some trip
  * open, some run with a timeout that is cleared, a few with a timeout that fires. Used in the
  * test process and in a child process that must exit on its own afterwards.
