@@ -5,7 +5,7 @@
  *   --quick       fewer ops and rounds, for a smoke run
  *   --only=a,b    scenario ids to run: closed, failing, open, memory, adapters (default: all)
  *   --http        also run the HTTP scenario (see http.ts)
- *   --axios       also run the axios adapter scenario (see axios.ts; --http runs it too)
+ *   --axios       also run axios against a local upstream (see axios.ts; --http runs it too)
  *   --nest        also run the NestJS interceptor scenario (see nest.ts)
  *   --redis       also run the RedisStore scenario (see redis.ts; needs redis-server on PATH)
  *   --check       exit with code 1 when a target is missed (for CI)
@@ -59,8 +59,9 @@ function versionOf(pkg: string): string {
 }
 
 /**
- * Which build of core is measured. `npm run bench` loads the TypeScript source through tsx
- * (condition @tripswitch/source, `bench:source`); `npm run bench` builds and loads packages/core/dist, what users get.
+ * Which build of core is measured. `npm run bench` builds the packages and loads
+ * packages/core/dist, what users get; `bench:source` loads the TypeScript source through tsx
+ * (condition @tripswitch/source).
  * tsx compiles with esbuild's keepNames, which gives every named closure an own `name`
  * property (a dictionary of ~256 B per closure): that shows in the memory scenario.
  */
@@ -96,13 +97,18 @@ async function main(): Promise<void> {
 
   const started = performance.now()
   const checks: TargetCheck[] = []
+  const seconds: string[] = []
   for (const scenario of selected) {
+    const begun = performance.now()
     const report = await scenario.run(config)
     for (const table of report.tables) console.log(renderTable(table))
     checks.push(...report.checks)
+    seconds.push(`${scenario.id} ${((performance.now() - begun) / 1000).toFixed(1)} s`)
   }
   if (checks.length > 0) console.log(renderChecks(checks))
-  console.log(`\nTotal ${((performance.now() - started) / 1000).toFixed(1)} s`)
+  console.log(
+    `\nTotal ${((performance.now() - started) / 1000).toFixed(1)} s (${seconds.join(', ')})`,
+  )
   if (config.check && checks.some((c) => !c.pass)) process.exitCode = 1
 }
 
