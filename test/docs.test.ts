@@ -140,19 +140,51 @@ describe('README.md', () => {
   })
 })
 
-// Every ```ts block compiles on its own against the workspace packages (their sources, through
-// the @tripswitch/source condition). Blocks of other languages (```js "before" code) are not.
+/** Every Markdown file of the repository (packages, examples, bench, docs), tracked or new. */
+const everyMarkdown = execFileSync(
+  'git',
+  ['ls-files', '--cached', '--others', '--exclude-standard', '--', '*.md'],
+  { cwd: root, encoding: 'utf8' },
+)
+  .split('\n')
+  .filter((path) => path !== '' && existsSync(join(root, path)))
+
+/**
+ * The ```ts blocks of `markdown`. A block may be preceded by an HTML comment that says what it
+ * assumes, `<!-- ts-preamble ... -->` (compiled before it, not shown), or that it is not
+ * compiled and why, `<!-- ts-skip: reason -->`.
+ */
+function typescriptBlocks(markdown: string): Array<{ code: string; skip?: string }> {
+  const blocks = /(?:<!--\s*ts-(preamble|skip)([\s\S]*?)-->\s*\n)?^```ts\n([\s\S]*?)^```$/gm
+  return [...markdown.matchAll(blocks)].map(([, kind, note = '', code = '']) => {
+    if (kind === 'skip') return { code, skip: note.replace(/^:\s*/, '').trim() }
+    return { code: kind === 'preamble' ? `${note.trim()}\n${code}` : code }
+  })
+}
+
+// Every ```ts block of every Markdown file compiles on its own against the workspace packages
+// (their sources, through the @tripswitch/source condition), unless it says why not. Blocks of
+// other languages (```js "before" code) are not compiled.
 describe('TypeScript snippets', () => {
   const dir = join(root, '.cache', `docs-snippets-${process.pid}`)
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-  const snippets = documents.flatMap((document) =>
-    [...read(document).matchAll(/^```ts\n([\s\S]*?)^```$/gm)].map((match, index) => ({
+  const all = everyMarkdown.flatMap((document) =>
+    typescriptBlocks(read(document)).map((block, index) => ({
       file: `${document.replace(/\W+/g, '_')}_${index + 1}.mts`,
       document,
-      code: match[1]!,
+      ...block,
     })),
   )
+  const snippets = all.filter((snippet) => snippet.skip === undefined)
+
+  it('covers every Markdown file, and a skipped block says why', () => {
+    expect(everyMarkdown).toContain('packages/core/README.md')
+    expect(everyMarkdown).toContain('examples/seed-scenario/README.md')
+    for (const { document, skip } of all)
+      if (skip !== undefined)
+        expect(skip.length, `a ts-skip in ${document} needs a reason`).toBeGreaterThan(10)
+  })
 
   it('compile with tsc', { timeout: 180_000 }, () => {
     expect(snippets.length).toBeGreaterThan(0)
