@@ -1,0 +1,211 @@
+import {
+  type CircuitBreaker,
+  checks,
+  type FailureDetails,
+  isCircuitOpenError,
+  type Permit,
+} from '@tripswitch/core'
+import type {
+  BreakerRequest,
+  CircuitInit,
+  FetchCircuitOptions,
+  FetchOutcomeOptions,
+  RequestCircuitOptions,
+} from './options.ts'
+import { failingStatus, retryAfterOf, type StatusRules } from './outcome.ts'
+import { ownValue } from './own-options.ts'
+import {
+  type OptionSpec,
+  type ParsedOptions,
+  parseOptions,
+  parseRequestOptions,
+  REFUSED,
+  SHARED_CHECKS,
+} from './parse-options.ts'
+import { callerSignal, describe } from './request-info.ts'
+import { composeSignal, type Deadline, startDeadline } from './timeout.ts'
+
+/** What the wrapper reads of a response: its status and headers (never its body). */
+export interface ResponseLike {
+  readonly status: number
+  readonly headers: { get(name: string): string | null }
+}
+
+/** A fetch function: the global `fetch`, undici's, or one of the same shape. */
+export type FetchFunction<I, Init, R> = (input: I, init?: Init) => Promise<R>
+
+/**
+ * The guarded fetch: the wrapped fetch's own signature, whose `init` also takes a typed
+ * `circuitBreaker` field. Assignable to the wrapped fetch's type (`typeof fetch`).
+ */
+export type GuardedFetch<I, Init, R> = (input: I, init?: Init & CircuitInit<R>) => Promise<R>
+
+/** The fetch wrapper's own options and what is resolved per request. */
+type Outcome<R> = FetchOutcomeOptions<R> & StatusRules
+
+const SPEC: OptionSpec = {
+  own: {
+    ...SHARED_CHECKS,
+    timeout: checks.duration,
+    onCircuitOpen: checks.func,
+  },
+  refused: REFUSED,
+}
+
+/**
+ * Guards `fetch` with circuit breakers, one per origin by default. Each request acquires a
+ * permit before anything is sent (an open circuit rejects at once with `CircuitOpenError`, or
+ * `onCircuitOpen` answers; past `maxConcurrent`, `CircuitBusyError`) and settles it once when
+ * the response headers arrive: network errors, timeouts, 5xx, 408 and 429 fail, other answers
+ * succeed, caller aborts are ignored. The response is returned untouched, its body unread.
+ *
+ * @returns a function of the same signature as `fetch`.
+ * @throws {InvalidOptionsError} when an option is invalid (naming it), at once.
+ */
+export function withCircuitBreaker<I, Init extends object, R extends ResponseLike>(
+  fetch: FetchFunction<I, Init, R>,
+  options?: FetchCircuitOptions<R>,
+): GuardedFetch<I, Init, R> {
+  checks.func(fetch, 'fetch')
+  const parsed = parseOptions<Outcome<R>>(options, SPEC)
+  return (input, init) => guarded(fetch, parsed, input, init)
+}
+
+async function guarded<I, Init extends object, R extends ResponseLike>(
+  fetch: FetchFunction<I, Init, R>,
+  parsed: ParsedOptions<Outcome<R>>,
+  input: I,
+  init: (Init & CircuitInit<R>) | undefined,
+): Promise<R> {
+  // Own property only: `circuitBreaker` set on Object.prototype must not opt every request out.
+  const own = init === undefined ? undefined : ownValue(init, 'circuitBreaker')
+  if (own === false) return fetch(input, init)
+  const signal = callerSignal(input, init as { signal?: AbortSignal | null } | undefined)
+  // Already aborted: fetch rejects with the caller's reason and sends nothing; nothing to count.
+  if (signal?.aborted === true) return fetch(input, init)
+  const request = describe(input, init as { method?: string } | undefined)
+  const { breaker, outcome } = choose(parsed, own, request)
+  let permit: Permit
+  try {
+    permit = await breaker.acquire()
+  } catch (error) {
+    return refused(error, outcome, request)
+  }
+  return send(fetch, input, init, { permit, breaker, outcome, request, signal })
+}
+
+/** The request's breaker and rules: the wrapper's, or those of `init.circuitBreaker`. */
+function choose<R>(
+  parsed: ParsedOptions<Outcome<R>>,
+  own: unknown,
+  request: BreakerRequest,
+): { breaker: CircuitBreaker; outcome: Outcome<R> } {
+  if (own === undefined)
+    return {
+      breaker: parsed.registry.get(parsed.key(request), parsed.breakerOptions),
+      outcome: parsed.outcome,
+    }
+  const options = parseRequestOptions(own as RequestCircuitOptions<R>, parsed, SPEC)
+  const key = options.key ?? parsed.key(request)
+  return { breaker: parsed.registry.get(key, options.breakerOptions), outcome: options.outcome }
+}
+
+/** A refusal: `onCircuitOpen` may answer an open circuit; anything else rejects. */
+async function refused<R>(
+  error: unknown,
+  outcome: Outcome<R>,
+  request: BreakerRequest,
+): Promise<R> {
+  const answer = outcome.onCircuitOpen
+  if (answer === undefined || !isCircuitOpenError(error)) throw error
+  const response = await answer(error, request)
+  if (response === undefined) throw error
+  return response
+}
+
+/** One admitted request, and what settling it needs. */
+interface Call<R> {
+  readonly permit: Permit
+  readonly breaker: CircuitBreaker
+  readonly outcome: Outcome<R>
+  readonly request: BreakerRequest
+  readonly signal: AbortSignal | undefined
+}
+
+async function send<I, Init extends object, R extends ResponseLike>(
+  fetch: FetchFunction<I, Init, R>,
+  input: I,
+  init: Init | undefined,
+  call: Call<R>,
+): Promise<R> {
+  const { permit, outcome } = call
+  let deadline: Deadline | undefined
+  let response: R
+  try {
+    // Inside the try: whatever throws from here on settles the permit.
+    if (outcome.timeout !== undefined) deadline = startDeadline(call.breaker, outcome.timeout)
+    const sent =
+      deadline === undefined
+        ? init
+        : ({ ...init, signal: composeSignal(deadline, call.signal) } as Init)
+    response = await fetch(input, sent)
+  } catch (error) {
+    deadline?.cancel()
+    const timedOut = deadline?.error
+    if (timedOut !== undefined) permit.failure(timedOut)
+    else if (call.signal?.aborted === true) permit.ignore()
+    else permit.failure(error)
+    throw timedOut ?? error
+  }
+  deadline?.cancel()
+  // A fetch that ignored the signal and answered late still timed out.
+  if (deadline?.error !== undefined) {
+    permit.failure(deadline.error)
+    discard(response)
+    throw deadline.error
+  }
+  return settle(response, call)
+}
+
+/** Settles the permit with the response's classification and returns the response untouched. */
+async function settle<R extends ResponseLike>(response: R, call: Call<R>): Promise<R> {
+  const { permit, outcome } = call
+  let failed: boolean
+  try {
+    failed =
+      outcome.detectError === undefined
+        ? failingStatus(response.status, outcome)
+        : Boolean(await outcome.detectError(response, call.request))
+  } catch (thrown) {
+    // A throwing detectError counts a failure and rejects the request with what it threw.
+    permit.failure(thrown)
+    discard(response)
+    throw thrown
+  }
+  if (!failed) {
+    permit.success()
+    return response
+  }
+  permit.settle('failure', undefined, details(response, call))
+  return response
+}
+
+function details<R extends ResponseLike>(response: R, call: Call<R>): FailureDetails | undefined {
+  const status = response.status
+  if (status !== 429 && status !== 503) return undefined
+  const now = call.breaker.settings.clock.now()
+  return retryAfterOf(status, response.headers.get('retry-after'), call.outcome, now)
+}
+
+/** Frees the connection of a response the caller will never see (its body unread). */
+function discard(response: ResponseLike): void {
+  const body = (response as { body?: unknown }).body
+  if (typeof body === 'object' && body !== null && 'cancel' in body) {
+    const cancel = (body as { cancel: () => Promise<void> }).cancel
+    if (typeof cancel !== 'function') return
+    // A body detectError locked or read cannot be canceled; the caller never sees it either way.
+    Promise.resolve()
+      .then(() => cancel.call(body))
+      .catch(() => undefined)
+  }
+}
