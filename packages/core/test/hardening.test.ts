@@ -370,3 +370,19 @@ describe('timed calls on one timer per breaker', () => {
     )
   })
 })
+
+describe('checks.ownOptions (the adapters’ own-property reading)', () => {
+  it('copies own members into a record without a prototype, refusing an own __proto__', async () => {
+    const { checks } = await import('@tripswitch/core')
+    const copy = checks.ownOptions({ a: 1, b: undefined })
+    expect(Object.getPrototypeOf(copy)).toBeNull()
+    expect(Object.keys(copy)).toEqual(['a', 'b'])
+    const smuggled = JSON.parse('{"__proto__": {"timeout": 1}}')
+    expect(invalid(() => checks.ownOptions(smuggled, 'circuitBreaker.')).option).toBe(
+      'circuitBreaker.__proto__',
+    )
+    ;(Object.prototype as Record<string, unknown>).timeout = 1
+    expect(checks.ownValue({}, 'timeout')).toBeUndefined()
+    expect(checks.ownOptions({}).timeout).toBeUndefined()
+  })
+})
