@@ -1,8 +1,17 @@
 import {
+  type CallEndMessage,
+  type CallStartMessage,
+  callEndChannel,
+  callStartChannel,
+  type RejectMessage,
+  rejectChannel,
+} from './diagnostics.ts'
+import {
   type CircuitBusyError,
   type CircuitOpenError,
   createBusyError,
   createOpenError,
+  isCircuitOpenError,
   isCircuitTimeoutError,
 } from './errors.ts'
 import type { ResolvedOptions } from './options.ts'
@@ -60,12 +69,18 @@ export abstract class BreakerCore extends SharedCircuit {
     return this.requestProbe()
   }
 
-  /** True when settling must measure durations (slow calls, or someone listens for them). */
+  /**
+   * True when settling must measure durations (slow calls, or someone listens for them). A
+   * diagnostics subscriber to calls counts too: it also keeps calls off the lean path, which
+   * publishes nothing.
+   */
   protected get measures(): boolean {
     const emitter = this.emitter
     return (
       this.options.slowCallMs !== undefined ||
-      (emitter !== null && (emitter.has('success') || emitter.has('failure')))
+      (emitter !== null && (emitter.has('success') || emitter.has('failure'))) ||
+      callEndChannel?.hasSubscribers === true ||
+      callStartChannel?.hasSubscribers === true
     )
   }
 
@@ -73,8 +88,13 @@ export abstract class BreakerCore extends SharedCircuit {
     this.inFlight++
     // The breaker settles its own permits; the cast only reaches a protected method.
     const owner = this as unknown as PermitOwner
+    const measures = this.measures
+    // Only a measured call is published (measures covers the subscribers): a call that started
+    // unobserved does not end observed, and an unobserved call pays one check.
+    if (measures && callStartChannel?.hasSubscribers)
+      callStartChannel.publish({ name: this.name, breaker: this } satisfies CallStartMessage)
     // NaN, not 0, marks "not measured": 0 is a legitimate reading of an injected clock.
-    const startedAt = this.measures ? this.options.clock.now() : Number.NaN
+    const startedAt = measures ? this.options.clock.now() : Number.NaN
     return new CallPermit(owner, generation, startedAt, token, uncounted)
   }
 
@@ -91,11 +111,19 @@ export abstract class BreakerCore extends SharedCircuit {
   /** Refuses with `error`; in shadow mode reports it and lets the call run, uncounted. */
   private refuse(error: Refusal): Decision {
     const shadow = this.options.mode === 'shadow'
+    if (rejectChannel?.hasSubscribers) this.publishReject(error, shadow)
     this.emitter?.emit(
       'reject',
       shadow ? { name: this.name, error, shadow } : { name: this.name, error },
     )
     return shadow ? this.grant(this.current.generation, undefined, true) : error
+  }
+
+  private publishReject(error: Refusal, shadow: boolean): void {
+    const retryAfterMs = isCircuitOpenError(error) ? error.retryAfterMs : 0
+    const state = this.current.state
+    const message = { name: this.name, error, state, retryAfterMs, shadow, breaker: this }
+    rejectChannel?.publish(message satisfies RejectMessage)
   }
 
   private requestProbe(): Admission {
@@ -140,6 +168,14 @@ export abstract class BreakerCore extends SharedCircuit {
     const slow = measured && slowMs !== undefined && durationMs > slowMs
     this.tallyOutcome(outcome, error, slow)
     this.emitOutcome(outcome, error, durationMs)
+    if (measured && callEndChannel?.hasSubscribers)
+      callEndChannel.publish({
+        name: this.name,
+        outcome,
+        error,
+        durationMs,
+        breaker: this,
+      } satisfies CallEndMessage)
     if (permit.uncounted) return
     if (retryAfterMs > 0 && outcome === 'failure')
       this.holdFor(Math.min(retryAfterMs, this.options.maxRetryAfter))

@@ -3,6 +3,13 @@ export { classifyError, filterThrownError } from './classify.ts'
 export { type Clock, schedule, systemClock } from './clock.ts'
 export { DEFAULTS, MAX_DURATION_MS, MAX_WINDOW_SIZE } from './defaults.ts'
 export {
+  type CallEndMessage,
+  type CallStartMessage,
+  DIAGNOSTICS_CHANNELS,
+  type RejectMessage,
+  type TransitionMessage,
+} from './diagnostics.ts'
+export {
   CircuitBusyError,
   CircuitOpenError,
   CircuitTimeoutError,

@@ -1,4 +1,5 @@
 import { openDuration } from './classify.ts'
+import { type TransitionMessage, transitionChannel } from './diagnostics.ts'
 import {
   type CircuitBreakerEvents,
   Emitter,
@@ -282,6 +283,7 @@ export abstract class SharedCircuit {
     if (generationChanged) this.pending?.reset(next.generation)
     if (from === next.state) return
     this.counts.transition(from, next.state)
+    if (transitionChannel?.hasSubscribers) this.publishTransition(from, next, cause)
     if (this.emitter === null) return
     this.unannounced ??= []
     this.unannounced.push({ from, to: next, cause })
@@ -302,6 +304,18 @@ export abstract class SharedCircuit {
     } finally {
       this.announcing = false
     }
+  }
+
+  private publishTransition(from: CircuitState, to: BreakerState, cause: OpenCause): void {
+    const opened = to.state === 'open' || to.state === 'forced_open'
+    transitionChannel?.publish({
+      name: this.name,
+      from,
+      to: to.state,
+      reason: opened ? cause.reason : undefined,
+      openUntil: to.state === 'open' ? to.openUntil : null,
+      breaker: this,
+    } satisfies TransitionMessage)
   }
 
   private emitTransition({ from, to, cause }: Unannounced): void {
