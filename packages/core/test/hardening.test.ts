@@ -381,8 +381,13 @@ describe('checks.ownOptions (the adapters’ own-property reading)', () => {
     expect(invalid(() => checks.ownOptions(smuggled, 'circuitBreaker.')).option).toBe(
       'circuitBreaker.__proto__',
     )
-    ;(Object.prototype as Record<string, unknown>).timeout = 1
-    expect(checks.ownValue({}, 'timeout')).toBeUndefined()
-    expect(checks.ownOptions({}).timeout).toBeUndefined()
+    const proto = Object.prototype as Record<string, unknown>
+    proto.timeout = 1
+    try {
+      expect(checks.ownValue({}, 'timeout')).toBeUndefined()
+      expect(checks.ownOptions({}).timeout).toBeUndefined()
+    } finally {
+      delete proto.timeout
+    }
   })
 })
