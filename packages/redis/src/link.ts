@@ -1,8 +1,11 @@
-import type { Redis } from 'ioredis'
-import type { ResolvedStoreOptions } from './options.ts'
+import type { Cluster, Redis } from 'ioredis'
+import { ioredisSeam } from './ioredis-seam.ts'
+import { isNodeRedis, nodeRedisSeam } from './node-redis-seam.ts'
+import type { RedisClient } from './options.ts'
 import { SCRIPTS } from './scripts.ts'
+import type { ClientSeam, ScriptName } from './seam.ts'
 
-/** A script call on a client the scripts were defined on (ioredis defineCommand: EVALSHA, EVAL on NOSCRIPT). */
+/** A script call: its flat arguments, the breaker's four keys first (EVALSHA, EVAL on NOSCRIPT). */
 export type ScriptCall = (...args: (string | number)[]) => Promise<unknown>
 
 /** The script commands, by name. */
@@ -52,41 +55,15 @@ export function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   })
 }
 
-/** Defines the scripts on `client` once and returns them bound to it. */
-export function defineScripts(client: Redis): Scripts {
-  const target = client as unknown as Record<string, ScriptCall>
-  const out: Record<string, ScriptCall> = {}
-  for (const [name, { lua, numberOfKeys }] of Object.entries(SCRIPTS)) {
-    if (typeof target[name] !== 'function') client.defineCommand(name, { lua, numberOfKeys })
-    out[name] = (...args) => target[name]!.apply(client, args)
-  }
-  return out as unknown as Scripts
+/** The seam over whichever client the store was given. */
+export function seamFor(client: RedisClient): ClientSeam {
+  return isNodeRedis(client) ? nodeRedisSeam(client) : ioredisSeam(client as Redis | Cluster)
 }
 
-/**
- * The pub/sub connection the store owns: a duplicate of the user's client with the safe
- * settings (bounded reconnect backoff, no retries per request) and an error listener always
- * attached, so a dead Redis never prints unhandled error events.
- */
-export function openSubscriber(
-  options: ResolvedStoreOptions,
-  channel: string,
-  onMessage: (message: string) => void,
-  onReady: () => void,
-  onError: (error: unknown) => void,
-): Redis {
-  const sub = options.client.duplicate({
-    maxRetriesPerRequest: 0,
-    retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 6), 2_000),
-    // SUBSCRIBE is queued until connected; this connection never carries a protected call.
-    enableOfflineQueue: true,
-    lazyConnect: false,
-  })
-  sub.on('error', onError)
-  sub.on('ready', onReady)
-  sub.on('message', (ch: string, message: string) => {
-    if (ch === channel) onMessage(message)
-  })
-  sub.subscribe(channel).catch(onError)
-  return sub
+/** The scripts as functions of their flat arguments (keys first), over `seam`. */
+export function scriptsOn(seam: ClientSeam): Scripts {
+  const out: Record<string, ScriptCall> = {}
+  for (const name of Object.keys(SCRIPTS) as ScriptName[])
+    out[name] = (...args) => seam.script({ name, args })
+  return out as unknown as Scripts
 }

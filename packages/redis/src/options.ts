@@ -1,5 +1,13 @@
 import { checks, InvalidOptionsError } from '@tripswitch/core'
-import type { Redis } from 'ioredis'
+import type { Cluster, Redis } from 'ioredis'
+import { isNodeRedis, type NodeRedisClient, type NodeRedisCluster } from './node-redis-seam.ts'
+
+/**
+ * A client the store runs on: ioredis `Redis` (one node, or Sentinel via its `sentinels`
+ * option), ioredis `Cluster`, or node-redis v5 `createClient()` / `createCluster()` (connected
+ * by you, with an `error` listener).
+ */
+export type RedisClient = Redis | Cluster | NodeRedisClient | NodeRedisCluster
 
 /** What the store does while Redis is unreachable or slow. */
 export type StoreUnavailablePolicy = 'local' | 'open' | 'closed'
@@ -7,12 +15,13 @@ export type StoreUnavailablePolicy = 'local' | 'open' | 'closed'
 /** Options of a {@link RedisStore}. */
 export interface RedisStoreOptions {
   /**
-   * The ioredis client for commands. The store duplicates it once for pub/sub (that connection
-   * gets the safe settings below). Recommended on this client too: `commandTimeout: 200`,
-   * `enableOfflineQueue: false`, `maxRetriesPerRequest: 0`. The store never waits longer than
-   * its own `commandTimeout` for an answer and never sends while the client is not `ready`.
+   * The client for commands: ioredis `Redis` (one node or Sentinel), ioredis `Cluster`, or a
+   * node-redis v5 client or cluster. The store duplicates it once for pub/sub. Recommended
+   * settings per client are in the README ("Running at scale"); with ioredis: `commandTimeout:
+   * 200`, `enableOfflineQueue: false`, `maxRetriesPerRequest: 0`. The store never waits longer
+   * than its own `commandTimeout` for an answer and never sends while the client is not ready.
    */
-  client: Redis
+  client: RedisClient
   /** Prefix of every key and of the pub/sub channel (`<prefix>events`). @default 'tripswitch:' */
   prefix?: string
   /** Milliseconds between flushes of the outcomes counted locally (per breaker). @default 250 */
@@ -46,7 +55,7 @@ export interface RedisStoreOptions {
 
 /** {@link RedisStoreOptions} validated, with defaults. */
 export interface ResolvedStoreOptions {
-  readonly client: Redis
+  readonly client: RedisClient
   readonly prefix: string
   readonly syncInterval: number
   readonly pollInterval: number
@@ -78,10 +87,11 @@ const INSTANCE = /^[A-Za-z0-9._:/-]{1,64}$/
 /** Longest piece of an unknown option's name quoted in an error (core clips the values). */
 const QUOTED = 100
 
-function isClient(value: unknown): value is Redis {
+function isClient(value: unknown): value is RedisClient {
   if (typeof value !== 'object' || value === null) return false
   const c = value as Record<string, unknown>
-  return typeof c.defineCommand === 'function' && typeof c.duplicate === 'function'
+  if (typeof c.duplicate !== 'function') return false
+  return typeof c.defineCommand === 'function' || isNodeRedis(value)
 }
 
 /** The error for a bad option; an unknown option's name is quoted up to {@link QUOTED} characters. */
@@ -114,7 +124,7 @@ export function resolveStoreOptions(input: RedisStoreOptions): ResolvedStoreOpti
   // `in`, not `??`: a `null` must be refused by the option's rule, never taken as the default.
   const or = (key: keyof RedisStoreOptions, fallback: unknown): unknown =>
     key in o ? o[key] : fallback
-  if (!isClient(o.client)) throw invalid('client', 'an ioredis client', o.client)
+  if (!isClient(o.client)) throw invalid('client', 'an ioredis Redis or Cluster, or a node-redis client or cluster', o.client)
   const prefix = or('prefix', 'tripswitch:')
   pattern(prefix, PREFIX, 'prefix', 'up to 64 characters of A-Z a-z 0-9 . _ : / -')
   const instanceId = or('instanceId', Math.random().toString(36).slice(2, 12))

@@ -14,31 +14,22 @@ import type {
   WindowSpec,
 } from '@tripswitch/core'
 import { InvalidOptionsError } from '@tripswitch/core'
-import type { Redis } from 'ioredis'
 import { type Command, Commands, type Known } from './commands.ts'
 import { type RedisStoreEvents, StoreEmitter } from './events.ts'
 import { Fallback } from './fallback.ts'
 import { keysOf } from './keys.ts'
-import { defineScripts, openSubscriber, StoreUnavailableError, withTimeout } from './link.ts'
+import { scriptsOn, seamFor, StoreUnavailableError, withTimeout } from './link.ts'
 import {
   type RedisStoreOptions,
   type ResolvedStoreOptions,
   resolveStoreOptions,
 } from './options.ts'
 import { MalformedReplyError, parseMessage, stateAt } from './replies.ts'
+import type { ClientSeam } from './seam.ts'
 import { Subscriptions } from './subscriptions.ts'
 import { Syncer } from './syncer.ts'
 
 type Answer = SharedState | { readonly state: SharedState }
-
-/** The pipeline the poll sends: the scripts are defined on the client, so on its pipelines too. */
-type PollPipeline = {
-  hset(key: string, field: string, value: number): unknown
-  pexpire(key: string, ms: number): unknown
-  ping(): unknown
-  tripswitchRead(...args: (string | number)[]): unknown
-  exec(): Promise<[Error | null, unknown][] | null>
-}
 
 const stateOf = (answer: Answer): SharedState =>
   'generation' in answer ? answer : (answer as { state: SharedState }).state
@@ -55,7 +46,9 @@ const stateOf = (answer: Answer): SharedState =>
  */
 export class RedisStore implements StateStore {
   private readonly options: ResolvedStoreOptions
-  private readonly client: Redis
+  /** The client, whichever library and topology, behind one interface. */
+  private readonly client: ClientSeam
+  private readonly unwatch: () => void
   private readonly commands: Commands
   private readonly channel: string
   /** What this instance knows of each breaker; answers while Redis is away. */
@@ -63,7 +56,8 @@ export class RedisStore implements StateStore {
   private readonly subscriptions: Subscriptions
   private readonly syncer: Syncer
   private readonly emitter = new StoreEmitter()
-  private subscriber: Redis | null = null
+  /** Closes the pub/sub connection, once opened. */
+  private subscriber: (() => void) | null = null
   private down = false
   /** Outages so far: each breaker's `storeError` is emitted once per outage. */
   private outage = 0
@@ -88,15 +82,14 @@ export class RedisStore implements StateStore {
   /** @throws {InvalidOptionsError} naming the option, for a bad or unknown option (`null` included). */
   constructor(options: RedisStoreOptions) {
     this.options = resolveStoreOptions(options)
-    this.client = this.options.client
+    this.client = seamFor(this.options.client)
     this.channel = `${this.options.prefix}events`
     this.fallback = new Fallback(this.options.onStoreUnavailable, this.options.pollInterval)
     this.subscriptions = new Subscriptions(this.options.prefix, (name) => this.forget(name))
-    const scripts = defineScripts(this.client)
+    const scripts = scriptsOn(this.client)
     this.commands = new Commands(scripts, this.options, this.channel, () => this.offset)
-    this.client.on('error', this.onClientError)
     // A client that connects (or reconnects) is read at once, not at the next jittered poll.
-    this.client.on('ready', this.onClientReady)
+    this.unwatch = this.client.watch(this.onClientReady, this.onClientError)
     this.syncer = new Syncer(this.options, {
       flush: (name, batch, window) => this.record(name, batch, window),
       poll: () => this.poll(),
@@ -105,7 +98,7 @@ export class RedisStore implements StateStore {
 
   /** True while the store answers from its fallback (Redis unreachable or failing). */
   get unavailable(): boolean {
-    return this.down || this.client.status !== 'ready'
+    return this.down || !this.client.ready()
   }
 
   /**
@@ -210,7 +203,7 @@ export class RedisStore implements StateStore {
     if (this.unavailable) return
     try {
       await withTimeout(
-        this.client.del(k.state, k.window, k.leases, k.reporters),
+        this.client.del([k.state, k.window, k.leases, k.reporters]),
         this.options.commandTimeout,
       )
     } catch (error) {
@@ -223,9 +216,8 @@ export class RedisStore implements StateStore {
     if (this.closed) return
     this.closed = true
     this.syncer.stop()
-    this.client.off('error', this.onClientError)
-    this.client.off('ready', this.onClientReady)
-    this.subscriber?.disconnect()
+    this.unwatch()
+    this.subscriber?.()
     this.subscriber = null
     this.subscriptions.clear()
     this.fallback.close()
@@ -291,7 +283,7 @@ export class RedisStore implements StateStore {
   }
 
   private notReady(): StoreUnavailableError {
-    return new StoreUnavailableError(this.client.status, this.lastClientError)
+    return new StoreUnavailableError(this.client.status(), this.lastClientError)
   }
 
   /**
@@ -362,12 +354,14 @@ export class RedisStore implements StateStore {
   }
 
   /**
-   * Reads every subscribed name (one pipeline): lost messages, and recovery after an outage.
-   * While down it starts with a write, not a PING: a Redis out of memory answers PING and reads
-   * but refuses writes, and is still down.
+   * Reads every subscribed name (one pipeline on one Redis; concurrent reads, each to its slot's
+   * node, on a cluster): lost messages, and recovery after an outage. While down it starts with a
+   * write, not a PING: a Redis out of memory answers PING and reads but refuses writes, and is
+   * still down. Up again only when the write and every read went through, so a cluster with a
+   * master still failing over stays down rather than going up and down at each poll.
    */
   private async poll(): Promise<void> {
-    if (this.closed || this.client.status !== 'ready') return
+    if (this.closed || !this.client.ready()) return
     const recovering = this.down
     // Names heard from lately (flush replies, messages) need no poll, except to recover.
     const names =
@@ -376,19 +370,20 @@ export class RedisStore implements StateStore {
         : this.subscriptions.unheardFor(this.options.pollInterval / 2)
     this.resubscribed = false
     try {
-      const pipeline = this.client.pipeline() as unknown as PollPipeline
-      if (recovering) {
-        const probe = `${this.options.prefix}probe:${this.options.instanceId}`
-        pipeline.hset(probe, 'at', Date.now())
-        pipeline.pexpire(probe, Math.max(this.options.pollInterval * 4, 1_000))
-      } else pipeline.ping()
-      const heads = names.map((name) => this.commands.head(name, this.known(name)))
-      for (const head of heads) pipeline.tripswitchRead(...head)
-      const results = (await withTimeout(pipeline.exec(), this.options.commandTimeout)) ?? []
-      const checks = recovering ? 2 : 1
-      for (const [error] of results.slice(0, checks)) if (error) throw error
-      this.markUp()
-      results.slice(checks).forEach(([error, reply], i) => {
+      const probe = `${this.options.prefix}probe:${this.options.instanceId}`
+      const check = recovering
+        ? this.client.mark(probe, Math.max(this.options.pollInterval * 4, 1_000))
+        : this.client.ping(probe)
+      const calls = names.map((name) => ({
+        name: 'tripswitchRead' as const,
+        args: this.commands.head(name, this.known(name)),
+      }))
+      const [, results] = await withTimeout(
+        Promise.all([check, this.client.scripts(calls)]),
+        this.options.commandTimeout,
+      )
+      if (results.every(([error]) => error === null)) this.markUp()
+      results.forEach(([error, reply], i) => {
         this.polled(names[i]!, error, reply)
       })
     } catch (error) {
@@ -416,20 +411,18 @@ export class RedisStore implements StateStore {
     this.fallback.delete(name)
   }
 
-  private openSubscriber(): Redis {
-    return openSubscriber(
-      this.options,
-      this.channel,
-      (message) => this.onMessage(message),
+  private openSubscriber(): () => void {
+    return this.client.subscribe(this.channel, {
+      onMessage: (message) => this.onMessage(message),
       // Messages published before this (re)subscription are lost: read everything now.
-      () => {
+      onReady: () => {
         this.resubscribed = true
         this.syncer.pollSoon()
       },
-      () => {
+      onError: () => {
         // The command connection's failures are what count; this one reconnects by itself.
       },
-    )
+    })
   }
 
   private onMessage(message: string): void {

@@ -1,0 +1,126 @@
+import { createHash } from 'node:crypto'
+import { settleAll } from './ioredis-seam.ts'
+import { SCRIPTS } from './scripts.ts'
+import type { ClientSeam, ScriptCall, SubscriberHandlers } from './seam.ts'
+
+/** Keys and arguments of a node-redis `eval`/`evalSha` call. */
+export interface NodeRedisEvalOptions {
+  keys: string[]
+  arguments: string[]
+}
+
+/** What both node-redis v5 clients (`createClient()`, `createCluster()`) have that the store uses. */
+interface NodeRedisCommon {
+  /** True between `connect()` and `close()`/`destroy()`. */
+  readonly isOpen: boolean
+  evalSha(sha: string, options: NodeRedisEvalOptions): Promise<unknown>
+  eval(script: string, options: NodeRedisEvalOptions): Promise<unknown>
+  hGet(key: string, field: string): Promise<unknown>
+  hSet(key: string, field: string, value: number): Promise<unknown>
+  pExpire(key: string, ms: number): Promise<unknown>
+  del(keys: string[]): Promise<unknown>
+  subscribe(channel: string, listener: (message: string, channel: string) => unknown): Promise<void>
+  connect(): Promise<unknown>
+  destroy(): void
+  on(event: string, listener: (...args: never[]) => void): unknown
+  off(event: string, listener: (...args: never[]) => void): unknown
+}
+
+/** The part of a node-redis v5 client (`createClient()`) the store uses. */
+export interface NodeRedisClient extends NodeRedisCommon {
+  /** True while connected and ready for commands. */
+  readonly isReady: boolean
+  ping(): Promise<unknown>
+  duplicate(): NodeRedisClient
+}
+
+/** The part of a node-redis v5 cluster client (`createCluster()`) the store uses. */
+export interface NodeRedisCluster extends NodeRedisCommon {
+  readonly masters: readonly unknown[]
+  duplicate(): NodeRedisCluster
+}
+
+/** True for a node-redis client or cluster (it has `evalSha` and `isOpen`, not `defineCommand`). */
+export function isNodeRedis(value: object): value is NodeRedisClient | NodeRedisCluster {
+  const c = value as Record<string, unknown>
+  return typeof c.evalSha === 'function' && typeof c.isOpen === 'boolean'
+}
+
+function isNodeCluster(client: NodeRedisClient | NodeRedisCluster): client is NodeRedisCluster {
+  return !('isReady' in client) && Array.isArray((client as NodeRedisCluster).masters)
+}
+
+const SHAS = new Map(
+  Object.entries(SCRIPTS).map(([name, { lua }]) => [
+    name,
+    createHash('sha1').update(lua).digest('hex'),
+  ]),
+)
+
+/**
+ * The seam over node-redis v5. Scripts go by EVALSHA and, when Redis answers NOSCRIPT (a
+ * restart, SCRIPT FLUSH, a new cluster node), once by EVAL, which loads them again. node-redis
+ * writes the commands of one tick together, so the poll's concurrent reads share round trips;
+ * on a cluster each goes to its slot's node.
+ */
+export function nodeRedisSeam(client: NodeRedisClient | NodeRedisCluster): ClientSeam {
+  const cluster = isNodeCluster(client)
+  const ready = () => (cluster ? client.isOpen : (client as NodeRedisClient).isReady)
+  const run = async (call: ScriptCall) => {
+    const { lua, numberOfKeys } = SCRIPTS[call.name]!
+    const all = call.args.map(String)
+    const options = { keys: all.slice(0, numberOfKeys), arguments: all.slice(numberOfKeys) }
+    try {
+      return await client.evalSha(SHAS.get(call.name)!, options)
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error
+      return client.eval(lua, options)
+    }
+  }
+  return {
+    status: () => (ready() ? 'ready' : client.isOpen ? 'reconnecting' : 'closed'),
+    ready,
+    script: run,
+    scripts: (calls) => settleAll(calls.map(run)),
+    ping: (key) => (cluster ? client.hGet(key, 'at') : (client as NodeRedisClient).ping()),
+    mark: (key, ms) => Promise.all([client.hSet(key, 'at', Date.now()), client.pExpire(key, ms)]),
+    del: (keys) => client.del([...keys]),
+    watch(onReady, onError) {
+      // A cluster says `connect` once its slots are known; a client says `ready` on each connection.
+      const readyEvent = cluster ? 'connect' : 'ready'
+      client.on(readyEvent, onReady)
+      client.on('error', onError)
+      return () => {
+        client.off(readyEvent, onReady)
+        client.off('error', onError)
+      }
+    },
+    subscribe: (channel, handlers) => subscribe(client, cluster, channel, handlers),
+  }
+}
+
+/**
+ * A duplicate of the user's client, connected by the store, with an error listener always
+ * attached (node-redis throws an `error` event nobody listens to). node-redis subscribes again
+ * after a reconnect, and on a cluster moves the subscription when its node goes.
+ */
+function subscribe(
+  client: NodeRedisClient | NodeRedisCluster,
+  cluster: boolean,
+  channel: string,
+  h: SubscriberHandlers,
+): () => void {
+  const sub = client.duplicate()
+  let closed = false
+  sub.on('error', h.onError)
+  sub.on(cluster ? 'connect' : 'ready', h.onReady)
+  sub
+    .connect()
+    .then(() => (closed ? undefined : sub.subscribe(channel, (message) => h.onMessage(message))))
+    .catch(h.onError)
+  return () => {
+    closed = true
+    // connect() opened it at once (isOpen), so destroy() ends a connection still being made too.
+    if (sub.isOpen) sub.destroy()
+  }
+}
