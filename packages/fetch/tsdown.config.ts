@@ -1,3 +1,5 @@
 import { packageConfig } from '../../tsdown.base.ts'
 
-export default packageConfig({ entry: ['src/index.ts'] })
+// Two entries: the undici interceptor's types import undici, an optional peer, so they live
+// apart from the fetch wrapper's (a fetch-only user's type check never needs undici).
+export default packageConfig({ entry: ['src/index.ts', 'src/undici.ts'] })

@@ -1,0 +1,15 @@
+export { defaultRegistry } from './default-registry.ts'
+export { circuitBreaker } from './interceptor.ts'
+export type {
+  DispatchDetectError,
+  DispatchResponse,
+  InterceptorOptions,
+} from './interceptor-options.ts'
+export type {
+  BreakerRequest,
+  FetchBreakerOptions,
+  KeyFunction,
+  KeyMode,
+  KeyOption,
+  SharedOptions,
+} from './options.ts'
