@@ -75,7 +75,10 @@ function answer(req: IncomingMessage, res: ServerResponse, nth: number): void {
     res.write('first chunk', () => setTimeout(() => req.socket.destroy(), 5))
     return
   }
-  if (kind === 'stream') return stream(res, Number(arg))
+  if (kind === 'stream') {
+    stream(res, Number(arg))
+    return
+  }
   let status = 200
   if (kind === 'status') status = Number(arg)
   if (kind === 'flaky' && nth <= Number(arg)) status = 503
@@ -89,7 +92,10 @@ function stream(res: ServerResponse, chunks: number): void {
   res.writeHead(200, { 'content-type': 'text/plain' })
   let i = 0
   const timer = setInterval(() => {
-    if (res.destroyed) return clearInterval(timer)
+    if (res.destroyed) {
+      clearInterval(timer)
+      return
+    }
     res.write(`chunk ${i}\n`)
     if (++i === chunks) {
       clearInterval(timer)

@@ -45,7 +45,9 @@ describe('withCircuitBreaker options', () => {
 
   it('refuses a fetch that is not a function, and options that are not an object', () => {
     expect(invalid(() => withCircuitBreaker(null as unknown as typeof fetch)).option).toBe('fetch')
-    expect(invalid(() => withCircuitBreaker(fetch, 'x' as unknown as {})).option).toBe('options')
+    expect(invalid(() => withCircuitBreaker(fetch, 'x' as unknown as object)).option).toBe(
+      'options',
+    )
   })
 
   it('refuses an own __proto__ key, as JSON.parse makes it', () => {

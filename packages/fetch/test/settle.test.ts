@@ -1,13 +1,13 @@
 import { isCircuitBusyError, isCircuitOpenError } from '@tripswitch/core'
 import { describe, expect, it } from 'vitest'
-import { withCircuitBreaker } from '../src/index.ts'
+import { type FetchCircuitOptions, withCircuitBreaker } from '../src/index.ts'
 import { rejection, send, setup, until, upstream } from './helpers.ts'
 
 // Every admitted request settles its permit exactly once, whatever the hooks do; a refused
 // request sends nothing. Real global fetch against a real node:http upstream.
 
 /** A half-open circuit on the upstream: one 500 tripped it, recoveryTimeout passed. */
-async function halfOpen(options: Parameters<typeof withCircuitBreaker>[1] = {}) {
+async function halfOpen(options: FetchCircuitOptions = {}) {
   const up = await upstream()
   const { registry, clock } = setup()
   const guarded = withCircuitBreaker(fetch, {
