@@ -1,0 +1,7 @@
+export {
+  type PrometheusMetricsOptions,
+  type ResolvedMetricsOptions,
+  resolveMetricsOptions,
+  type StoreHealthSource,
+} from './options.ts'
+export { registerMetrics, type UnregisterMetrics } from './register-metrics.ts'
