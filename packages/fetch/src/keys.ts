@@ -30,7 +30,11 @@ function parse(url: string): URL {
     parsed = undefined
   }
   if (parsed === undefined || parsed.host === '')
-    throw new InvalidOptionsError('key', 'taken from an absolute URL with a host', url)
+    throw new InvalidOptionsError(
+      'key',
+      'taken from an absolute URL with a host (an undici Pool or Client gives no origin: set key to a name)',
+      url,
+    )
   return parsed
 }
 
