@@ -1,59 +1,14 @@
-import type { CircuitBreakerOptions, CircuitState, Clock, Outcome } from '@tripswitch/core'
+import type { CircuitState, Outcome } from '@tripswitch/core'
+import type { ModelConfig } from './model-config.ts'
+
+export { breakerOptions, type ModelConfig } from './model-config.ts'
 
 /**
- * A deliberately naive model of one local circuit breaker, written from DESIGN.md sections 2-3
- * (and the store contract for half-open leases), for the model-based test in model.test.ts.
- * It keeps every counted outcome in a plain array and recomputes totals from it, so it shares
- * no code and no data structure with the real windows.
+ * A deliberately naive model of one local circuit breaker, written from the core README
+ * (Options, Breaker API, Snapshot, Events) and the store contract for half-open leases, for
+ * the model-based test in model.test.ts. It keeps every counted outcome in a plain array and
+ * recomputes the window from it, so it shares no code and no data structure with the real one.
  */
-
-/** Per-run configuration of the breaker under test. */
-export interface ModelConfig {
-  /** Start time of the fake clock. */
-  readonly start: number
-  readonly strategy: 'consecutive' | 'rate'
-  /** `consecutive`: failures in a row that trip. */
-  readonly errorThreshold: number
-  /** `rate`: size of the count window (the last N counted calls). */
-  readonly windowSize: number
-  /** `rate`: calls needed in the window before the rate can trip. */
-  readonly minimumCalls: number
-  /** `rate`: failure ratio that trips. */
-  readonly failureRateThreshold: number
-  readonly recoveryTimeout: number
-  /** Backoff without jitter (so open durations are predictable), or none. */
-  readonly backoff: { readonly multiplier: number; readonly maxRecoveryTimeout: number } | undefined
-  readonly recoveryThreshold: number
-  readonly halfOpenMaxCalls: number
-  /** Longest half-open phase without a decision, in ms. */
-  readonly halfOpenMaxWait: number
-  /** Where a half-open phase that waited that long goes. */
-  readonly afterHalfOpenWait: 'open' | 'closed'
-}
-
-/** The options that build the real breaker described by `config`. */
-export function breakerOptions(config: ModelConfig, clock: Clock): CircuitBreakerOptions {
-  const common: CircuitBreakerOptions = {
-    name: 'model',
-    clock,
-    recoveryTimeout: config.recoveryTimeout,
-    recoveryThreshold: config.recoveryThreshold,
-    halfOpenMaxCalls: config.halfOpenMaxCalls,
-    halfOpenMaxWait: config.halfOpenMaxWait,
-    afterHalfOpenWait: config.afterHalfOpenWait,
-    backoff: config.backoff === undefined ? undefined : { ...config.backoff, jitter: 0 },
-  }
-  if (config.strategy === 'consecutive') {
-    return { ...common, strategy: 'consecutive', errorThreshold: config.errorThreshold }
-  }
-  return {
-    ...common,
-    strategy: 'rate',
-    windowSize: config.windowSize,
-    minimumCalls: config.minimumCalls,
-    failureRateThreshold: config.failureRateThreshold,
-  }
-}
 
 /** One admitted, not yet settled call, as the model sees it. */
 export interface ModelPermit {
@@ -61,18 +16,42 @@ export interface ModelPermit {
   /** Generation (transitions so far) when the call was admitted. */
   readonly generation: number
   readonly probe: boolean
-  /** Admitted while disabled: never counted. */
+  /** Admitted while disabled, or refused in shadow mode: never counted. */
   readonly uncounted: boolean
   readonly admittedAt: number
 }
 
+/** Why a call is refused: the circuit (open, half-open, forced open), or `maxConcurrent`. */
+export type ModelRefusal =
+  | {
+      readonly code: 'ERR_CIRCUIT_OPEN'
+      readonly state: CircuitState
+      readonly retryAfterMs: number
+    }
+  | { readonly code: 'ERR_CIRCUIT_BUSY'; readonly maxConcurrent: number }
+
 /** What the model predicts for one `acquire()`. */
 export type Admission =
   | { readonly admitted: true; readonly permit: ModelPermit }
-  | { readonly admitted: false; readonly state: CircuitState; readonly retryAfterMs: number }
+  | { readonly admitted: false; readonly refusal: ModelRefusal }
 
-/** The snapshot fields the model predicts. */
+/** The `totals` of a snapshot. */
+export interface ExpectedTotals {
+  calls: number
+  successful: number
+  failed: number
+  ignored: number
+  notPermitted: number
+  busy: number
+  timeouts: number
+  fallbacks: number
+  slowCalls: number
+  transitions: Record<string, number>
+}
+
+/** The whole snapshot, as the model predicts it. */
 export interface ExpectedSnapshot {
+  name: string
   state: CircuitState
   calls: number
   failures: number
@@ -85,6 +64,20 @@ export interface ExpectedSnapshot {
   retryAfterMs: number
   generation: number
   activeCalls: number
+  mode: 'enforce' | 'shadow'
+  totals: ExpectedTotals
+}
+
+/**
+ * One `reject` event as a line of the event log: `reject open half_open 0`, `reject busy 2`,
+ * with ` shadow` appended in shadow mode (the call ran anyway).
+ */
+export function rejectLine(refusal: ModelRefusal, shadow: boolean): string {
+  const what =
+    refusal.code === 'ERR_CIRCUIT_BUSY'
+      ? `busy ${refusal.maxConcurrent}`
+      : `open ${refusal.state} ${refusal.retryAfterMs}`
+  return `reject ${what}${shadow ? ' shadow' : ''}`
 }
 
 export class BreakerModel {
@@ -96,8 +89,8 @@ export class BreakerModel {
   readonly leaseMs: number
   /** Calls admitted and not settled, in admission order. */
   readonly inFlight: ModelPermit[] = []
-  /** Every state change, as `from->to`, in order. */
-  readonly transitions: string[] = []
+  /** Every state change (`from->to`) and `reject` event (see {@link rejectLine}), in order. */
+  readonly events: string[] = []
 
   private openedAt = 0
   private openUntil = 0
@@ -108,10 +101,20 @@ export class BreakerModel {
   /** Probe leases of the current half-open period: permit id -> expiry. */
   private readonly leases = new Map<number, number>()
   private probeSuccesses = 0
+  private probeFailures = 0
   /** Counted outcomes of the current closed period, oldest first (true = failure). */
   private outcomes: boolean[] = []
   private consecutiveFailures = 0
   private nextId = 1
+  /** Everything but the transitions, which are counted from {@link events}. */
+  private readonly counts = {
+    calls: 0,
+    successful: 0,
+    failed: 0,
+    ignored: 0,
+    notPermitted: 0,
+    busy: 0,
+  }
 
   constructor(readonly config: ModelConfig) {
     this.now = config.start
@@ -142,57 +145,99 @@ export class BreakerModel {
     }
   }
 
-  /** `acquire()`: admit, admit as a probe, or reject. */
+  /** `acquire()`: admit, admit as a probe, or refuse (in shadow mode: admit uncounted). */
   start(): Admission {
+    this.counts.calls++
+    const { maxConcurrent } = this.config
+    // The bulkhead is asked first, whatever the state: a busy call is not a circuit refusal.
+    if (maxConcurrent !== undefined && this.inFlight.length >= maxConcurrent) {
+      this.counts.busy++
+      return this.refuse({ code: 'ERR_CIRCUIT_BUSY', maxConcurrent })
+    }
     this.refresh()
     switch (this.state) {
       case 'closed':
       case 'disabled':
-        return { admitted: true, permit: this.admit(false) }
+        return { admitted: true, permit: this.admit(false, this.state === 'disabled') }
       case 'forced_open':
-        return { admitted: false, state: 'forced_open', retryAfterMs: 0 }
+        return this.refuseOpen(0)
       case 'open':
-        return { admitted: false, state: 'open', retryAfterMs: this.openUntil - this.now }
+        return this.refuseOpen(this.openUntil - this.now)
       case 'half_open':
         break
     }
     // A lease that was never released frees its slot once it expires (a crashed prober).
     for (const [id, expiry] of this.leases) if (expiry <= this.now) this.leases.delete(id)
-    if (this.leases.size >= this.config.halfOpenMaxCalls) {
-      return { admitted: false, state: 'half_open', retryAfterMs: 0 }
-    }
-    const permit = this.admit(true)
+    if (this.leases.size >= this.config.halfOpenMaxCalls) return this.refuseOpen(0)
+    const permit = this.admit(true, false)
     this.leases.set(permit.id, this.now + this.leaseMs)
     return { admitted: true, permit }
+  }
+
+  private refuseOpen(retryAfterMs: number): Admission {
+    this.counts.notPermitted++
+    return this.refuse({ code: 'ERR_CIRCUIT_OPEN', state: this.state, retryAfterMs })
+  }
+
+  /** Emits `reject`; in shadow mode the call runs anyway, as an ordinary uncounted call. */
+  private refuse(refusal: ModelRefusal): Admission {
+    const shadow = this.config.mode === 'shadow'
+    this.events.push(rejectLine(refusal, shadow))
+    return shadow
+      ? { admitted: true, permit: this.admit(false, true) }
+      : { admitted: false, refusal }
   }
 
   /** Settles the in-flight call at `index`. */
   settle(index: number, outcome: Outcome): ModelPermit {
     const [permit] = this.inFlight.splice(index, 1)
     if (permit === undefined) throw new Error(`no in-flight call at ${index}`)
+    // The totals count every settled call, uncounted and outdated ones too.
+    if (outcome === 'success') this.counts.successful++
+    else if (outcome === 'failure') this.counts.failed++
+    else this.counts.ignored++
     if (permit.uncounted) return permit
-    if (permit.probe) {
-      // Only a probe of the current half-open period whose lease is still held counts.
-      const held =
-        this.state === 'half_open' &&
-        permit.generation === this.generation &&
-        this.leases.delete(permit.id)
-      if (!held) return permit
-      if (outcome === 'failure') this.trip()
-      else if (outcome === 'success' && ++this.probeSuccesses >= this.config.recoveryThreshold) {
-        this.move('closed')
-      }
-      return permit
+    if (permit.probe) this.settleProbe(permit, outcome)
+    else this.settleCall(permit, outcome)
+    return permit
+  }
+
+  private settleProbe(permit: ModelPermit, outcome: Outcome): void {
+    // Only a probe of the current half-open period whose lease is still held counts.
+    const held =
+      this.state === 'half_open' &&
+      permit.generation === this.generation &&
+      this.leases.delete(permit.id)
+    if (!held) return
+    if (this.config.halfOpenSampling) this.sample(outcome)
+    else if (outcome === 'failure') this.trip()
+    else if (outcome === 'success' && ++this.probeSuccesses >= this.config.recoveryThreshold) {
+      this.move('closed')
     }
+  }
+
+  /**
+   * Half-open sampling: once `halfOpenMaxCalls` probes succeeded or failed (ignored ones only
+   * free their slot), their failure rate reopens (>= failureRateThreshold) or closes.
+   */
+  private sample(outcome: Outcome): void {
+    if (outcome === 'success') this.probeSuccesses++
+    else if (outcome === 'failure') this.probeFailures++
+    const calls = this.probeSuccesses + this.probeFailures
+    if (calls < this.config.halfOpenMaxCalls) return
+    if (this.probeFailures / calls >= this.config.failureRateThreshold) this.trip()
+    else this.move('closed')
+  }
+
+  private settleCall(permit: ModelPermit, outcome: Outcome): void {
     // Outcomes of calls admitted before the last transition describe an older circuit.
     if (outcome === 'ignore' || this.state !== 'closed' || permit.generation !== this.generation) {
-      return permit
+      return
     }
     const failed = outcome === 'failure'
     this.outcomes.push(failed)
     this.consecutiveFailures = failed ? this.consecutiveFailures + 1 : 0
     if (this.shouldTrip()) this.trip()
-    return permit
   }
 
   forceOpen(): void {
@@ -214,6 +259,7 @@ export class BreakerModel {
     const calls = window.length
     const failures = window.filter((failed) => failed).length
     return {
+      name: 'model',
       state: this.state,
       calls,
       failures,
@@ -226,7 +272,17 @@ export class BreakerModel {
       retryAfterMs: this.retryAfterMs,
       generation: this.generation,
       activeCalls: this.inFlight.length,
+      mode: this.config.mode,
+      totals: this.totals(),
     }
+  }
+
+  private totals(): ExpectedTotals {
+    const transitions: Record<string, number> = {}
+    for (const event of this.events) {
+      if (!event.startsWith('reject')) transitions[event] = (transitions[event] ?? 0) + 1
+    }
+    return { ...this.counts, timeouts: 0, fallbacks: 0, slowCalls: 0, transitions }
   }
 
   /** The counted outcomes the trip rule looks at. */
@@ -248,12 +304,12 @@ export class BreakerModel {
     )
   }
 
-  private admit(probe: boolean): ModelPermit {
+  private admit(probe: boolean, uncounted: boolean): ModelPermit {
     const permit: ModelPermit = {
       id: this.nextId++,
       generation: this.generation,
       probe,
-      uncounted: this.state === 'disabled',
+      uncounted,
       admittedAt: this.now,
     }
     this.inFlight.push(permit)
@@ -276,12 +332,13 @@ export class BreakerModel {
   }
 
   private move(to: CircuitState): void {
-    if (to !== this.state) this.transitions.push(`${this.state}->${to}`)
+    if (to !== this.state) this.events.push(`${this.state}->${to}`)
     this.state = to
     if (to === 'half_open') this.halfOpenSince = this.now
     this.generation++
     this.leases.clear()
     this.probeSuccesses = 0
+    this.probeFailures = 0
     if (to === 'closed' || to === 'forced_open' || to === 'disabled') this.openings = 0
     if (to === 'closed') {
       this.outcomes = []
