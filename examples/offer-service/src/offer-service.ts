@@ -7,8 +7,10 @@ import {
   isCircuitOpenError,
 } from '@tripswitch/core'
 import { circuitStatus } from '@tripswitch/express'
+import { registerMetrics } from '@tripswitch/prometheus'
 import axios, { type AxiosInstance, isAxiosError } from 'axios'
 import express, { type Express } from 'express'
+import { Registry } from 'prom-client'
 import { logEveryEvent } from './circuit-log.ts'
 import type { Log } from './log.ts'
 import { coldOffer, type OfferAnswer } from './offers.ts'
@@ -36,7 +38,7 @@ export interface OfferServiceOptions {
 }
 
 export interface OfferService {
-  /** The Express app: `GET /offer`, `GET /offer/circuit`, `GET /ready`. */
+  /** The Express app: `GET /offer`, `GET /offer/circuit`, `GET /ready`, `GET /metrics`. */
   readonly app: Express
   readonly registry: CircuitBreakerRegistry
   /** The breaker guarding the partner. */
@@ -75,6 +77,13 @@ export function createOfferService(options: OfferServiceOptions): OfferService {
     res.set('cache-control', 'no-store').json(report)
   })
   app.get('/ready', circuitStatus(registry))
+  // Prometheus metrics of the circuit, read at scrape time. A registry of its own rather than
+  // prom-client's global one, so that two services in one process (the tests) do not collide.
+  const metrics = new Registry()
+  registerMetrics(registry, { register: metrics })
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.contentType).send(await metrics.metrics())
+  })
   return { app, registry, breaker }
 }
 

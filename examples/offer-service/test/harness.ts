@@ -13,6 +13,8 @@ export interface Harness {
   readonly lines: string[]
   /** GET on the offer service; resolves with the status and the parsed JSON body. */
   get(path: string): Promise<{ status: number; body: unknown }>
+  /** `GET path`, the body as text. */
+  text(path: string): Promise<{ status: number; contentType: string | null; body: string }>
   close(): Promise<void>
 }
 
@@ -32,6 +34,11 @@ export async function startHarness(): Promise<Harness> {
     get: async (path) => {
       const response = await fetch(`${url}${path}`)
       return { status: response.status, body: await response.json() }
+    },
+    text: async (path) => {
+      const response = await fetch(`${url}${path}`)
+      const contentType = response.headers.get('content-type')
+      return { status: response.status, contentType, body: await response.text() }
     },
     close: async () => {
       await Promise.all([close(server), partner.close()])
