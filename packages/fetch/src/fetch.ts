@@ -91,7 +91,19 @@ async function guarded<I, Init extends object, R extends ResponseLike>(
   } catch (error) {
     return refused(error, outcome, request)
   }
-  return send(fetch, input, init, { permit, breaker, outcome, request, signal })
+  const call: Call<R> = { permit, breaker, outcome, request, signal }
+  if (outcome.timeout !== undefined) return settle(await sendTimed(fetch, input, init, call), call)
+  // The common path, without a deadline: one await for the answer, settled synchronously.
+  let response: R
+  try {
+    response = await fetch(input, init)
+  } catch (error) {
+    settleError(call, error)
+    throw error
+  }
+  if (outcome.detectError !== undefined) return settle(response, call)
+  settleStatus(response, call)
+  return response
 }
 
 /** The request's breaker and rules: the wrapper's, or those of `init.circuitBreaker`. */
@@ -132,62 +144,72 @@ interface Call<R> {
   readonly signal: AbortSignal | undefined
 }
 
-async function send<I, Init extends object, R extends ResponseLike>(
+/** A failed or aborted request: ignored when the caller aborted, else a failure. */
+function settleError<R>(call: Call<R>, error: unknown): void {
+  if (call.signal?.aborted === true) call.permit.ignore()
+  else call.permit.failure(error)
+}
+
+/** Sends under a deadline: past it the request is aborted, fails and rejects with the timeout. */
+async function sendTimed<I, Init extends object, R extends ResponseLike>(
   fetch: FetchFunction<I, Init, R>,
   input: I,
   init: Init | undefined,
   call: Call<R>,
 ): Promise<R> {
-  const { permit, outcome } = call
   let deadline: Deadline | undefined
   let response: R
   try {
     // Inside the try: whatever throws from here on settles the permit.
-    if (outcome.timeout !== undefined) deadline = startDeadline(call.breaker, outcome.timeout)
-    const sent =
-      deadline === undefined
-        ? init
-        : ({ ...init, signal: composeSignal(deadline, call.signal) } as Init)
+    deadline = startDeadline(call.breaker, call.outcome.timeout as number)
+    const sent = { ...init, signal: composeSignal(deadline, call.signal) } as Init
     response = await fetch(input, sent)
   } catch (error) {
     deadline?.cancel()
     const timedOut = deadline?.error
-    if (timedOut !== undefined) permit.failure(timedOut)
-    else if (call.signal?.aborted === true) permit.ignore()
-    else permit.failure(error)
+    if (timedOut === undefined) settleError(call, error)
+    else call.permit.failure(timedOut)
     throw timedOut ?? error
   }
-  deadline?.cancel()
+  deadline.cancel()
   // A fetch that ignored the signal and answered late still timed out.
-  if (deadline?.error !== undefined) {
-    permit.failure(deadline.error)
+  if (deadline.error !== undefined) {
+    call.permit.failure(deadline.error)
     discard(response)
     throw deadline.error
   }
-  return settle(response, call)
+  return response
 }
 
-/** Settles the permit with the response's classification and returns the response untouched. */
+/**
+ * Settles the permit with the response's classification (awaiting `detectError`) and returns
+ * the response untouched.
+ */
 async function settle<R extends ResponseLike>(response: R, call: Call<R>): Promise<R> {
-  const { permit, outcome } = call
+  const { detectError } = call.outcome
+  if (detectError === undefined) {
+    settleStatus(response, call)
+    return response
+  }
   let failed: boolean
   try {
-    failed =
-      outcome.detectError === undefined
-        ? failingStatus(response.status, outcome)
-        : Boolean(await outcome.detectError(response, call.request))
+    failed = Boolean(await detectError(response, call.request))
   } catch (thrown) {
     // A throwing detectError counts a failure and rejects the request with what it threw.
-    permit.failure(thrown)
+    call.permit.failure(thrown)
     discard(response)
     throw thrown
   }
-  if (!failed) {
-    permit.success()
-    return response
-  }
-  permit.settle('failure', undefined, details(response, call))
+  if (failed) call.permit.settle('failure', undefined, details(response, call))
+  else call.permit.success()
   return response
+}
+
+/** Settles by the status alone (5xx, 408, 429 and, unless accepted, 4xx fail). */
+function settleStatus<R extends ResponseLike>(response: R, call: Call<R>): void {
+  if (failingStatus(response.status, call.outcome))
+    call.permit.settle('failure', undefined, details(response, call))
+  else call.permit.success()
 }
 
 function details<R extends ResponseLike>(response: R, call: Call<R>): FailureDetails | undefined {
