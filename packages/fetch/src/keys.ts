@@ -1,15 +1,29 @@
 import { checks, InvalidOptionsError } from '@tripswitch/core'
 import type { BreakerRequest, KeyFunction, KeyOption } from './options.ts'
 
-// Scheme and authority: all that decides an origin, and few distinct values per process.
-const AUTHORITY = /^[a-z][a-z\d+\-.]*:\/\/[^/?#]*/i
 const MAX_CACHED = 1_000
+
+/**
+ * Scheme and authority (`http://host:port`): all that decides an origin, and few distinct
+ * values per process. It ends where URL parsing ends it (`/`, `\\`, `?`, `#`), so parsing the
+ * prefix gives the origin parsing the whole URL would. Undefined without `://`.
+ */
+function authorityOf(url: string): string | undefined {
+  const start = url.indexOf('://')
+  if (start < 1) return undefined
+  for (let i = start + 3; i < url.length; i++) {
+    const c = url.charCodeAt(i)
+    // '/', '\\', '?', '#'
+    if (c === 47 || c === 92 || c === 63 || c === 35) return url.slice(0, i)
+  }
+  return url
+}
 
 /** A key read off the parsed URL, cached by scheme + authority (URL parsing costs ~1 µs). */
 function parsedKey(read: (url: URL) => string): KeyFunction {
   const cache = new Map<string, string>()
   return ({ url }) => {
-    const authority = AUTHORITY.exec(url)?.[0]
+    const authority = authorityOf(url)
     if (authority === undefined) return read(parse(url))
     let key = cache.get(authority)
     if (key === undefined) {
