@@ -1,7 +1,9 @@
 export type { RedisStoreEvents } from './events.ts'
 export { breakerId } from './keys.ts'
 export { StoreTimeoutError, StoreUnavailableError } from './link.ts'
+export type { NodeRedisClient, NodeRedisCluster, NodeRedisEvalOptions } from './node-redis-seam.ts'
 export type {
+  RedisClient,
   RedisStoreOptions,
   ResolvedStoreOptions,
   StoreUnavailablePolicy,

@@ -38,6 +38,8 @@ export function ioredisSeam(client: Redis | Cluster): ClientSeam {
     ping: (key) => (cluster ? client.hget(key, 'at') : client.ping()),
     mark: (key, ms) => Promise.all([client.hset(key, 'at', Date.now()), client.pexpire(key, ms)]),
     del: (keys) => client.del(...keys),
+    // ioredis refreshes a cluster's slots itself on MOVED, on a lost node and every few seconds.
+    heal: () => {},
     watch(onReady, onError) {
       client.on('ready', onReady)
       client.on('error', onError)
@@ -47,7 +49,9 @@ export function ioredisSeam(client: Redis | Cluster): ClientSeam {
       }
     },
     subscribe: (channel, handlers) =>
-      cluster ? subscribeCluster(client, channel, handlers) : subscribeOne(client, channel, handlers),
+      cluster
+        ? subscribeCluster(client, channel, handlers)
+        : subscribeOne(client, channel, handlers),
   }
 }
 

@@ -22,8 +22,8 @@ interface NodeRedisCommon {
   subscribe(channel: string, listener: (message: string, channel: string) => unknown): Promise<void>
   connect(): Promise<unknown>
   destroy(): void
-  on(event: string, listener: (...args: never[]) => void): unknown
-  off(event: string, listener: (...args: never[]) => void): unknown
+  on(event: string, listener: (...args: unknown[]) => void): unknown
+  off(event: string, listener: (...args: unknown[]) => void): unknown
 }
 
 /** The part of a node-redis v5 client (`createClient()`) the store uses. */
@@ -85,6 +85,9 @@ export function nodeRedisSeam(client: NodeRedisClient | NodeRedisCluster): Clien
     ping: (key) => (cluster ? client.hGet(key, 'at') : (client as NodeRedisClient).ping()),
     mark: (key, ms) => Promise.all([client.hSet(key, 'at', Date.now()), client.pExpire(key, ms)]),
     del: (keys) => client.del([...keys]),
+    heal: () => {
+      if (cluster) rediscover(client)
+    },
     watch(onReady, onError) {
       // A cluster says `connect` once its slots are known; a client says `ready` on each connection.
       const readyEvent = cluster ? 'connect' : 'ready'
@@ -97,6 +100,28 @@ export function nodeRedisSeam(client: NodeRedisClient | NodeRedisCluster): Clien
     },
     subscribe: (channel, handlers) => subscribe(client, cluster, channel, handlers),
   }
+}
+
+/** The part of node-redis's cluster internals {@link rediscover} uses. */
+interface SlotsInternals {
+  rediscover?: (startWith: unknown) => Promise<unknown>
+  masters?: readonly { client?: { isReady?: boolean } }[]
+}
+
+/**
+ * Asks a node-redis cluster to read its topology again, starting from a master still ready.
+ * node-redis re-reads it only on a MOVED or ASK reply: after a master dies its commands wait on
+ * the dead node's connection forever, and no reply from another node ever says the replica took
+ * over. There is no public call for it in node-redis 5, so this uses the cluster's `_slots`,
+ * checked at every step: with another version it does nothing, and the store stays on its
+ * fallback until the client finds the new master by itself.
+ */
+function rediscover(client: object): void {
+  const slots = (client as { _slots?: SlotsInternals })._slots
+  if (typeof slots?.rediscover !== 'function' || !Array.isArray(slots.masters)) return
+  const alive = slots.masters.find((master) => master.client?.isReady === true)?.client
+  if (alive === undefined) return
+  slots.rediscover(alive).catch(() => {})
 }
 
 /**

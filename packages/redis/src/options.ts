@@ -124,7 +124,12 @@ export function resolveStoreOptions(input: RedisStoreOptions): ResolvedStoreOpti
   // `in`, not `??`: a `null` must be refused by the option's rule, never taken as the default.
   const or = (key: keyof RedisStoreOptions, fallback: unknown): unknown =>
     key in o ? o[key] : fallback
-  if (!isClient(o.client)) throw invalid('client', 'an ioredis Redis or Cluster, or a node-redis client or cluster', o.client)
+  if (!isClient(o.client))
+    throw invalid(
+      'client',
+      'an ioredis Redis or Cluster, or a node-redis client or cluster',
+      o.client,
+    )
   const prefix = or('prefix', 'tripswitch:')
   pattern(prefix, PREFIX, 'prefix', 'up to 64 characters of A-Z a-z 0-9 . _ : / -')
   const instanceId = or('instanceId', Math.random().toString(36).slice(2, 12))

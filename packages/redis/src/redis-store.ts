@@ -18,7 +18,7 @@ import { type Command, Commands, type Known } from './commands.ts'
 import { type RedisStoreEvents, StoreEmitter } from './events.ts'
 import { Fallback } from './fallback.ts'
 import { keysOf } from './keys.ts'
-import { scriptsOn, seamFor, StoreUnavailableError, withTimeout } from './link.ts'
+import { StoreUnavailableError, scriptsOn, seamFor, withTimeout } from './link.ts'
 import {
   type RedisStoreOptions,
   type ResolvedStoreOptions,
@@ -383,10 +383,12 @@ export class RedisStore implements StateStore {
         this.options.commandTimeout,
       )
       if (results.every(([error]) => error === null)) this.markUp()
+      else this.client.heal()
       results.forEach(([error, reply], i) => {
         this.polled(names[i]!, error, reply)
       })
     } catch (error) {
+      this.client.heal()
       this.markDown(error)
     }
   }

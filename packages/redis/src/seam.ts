@@ -48,6 +48,11 @@ export interface ClientSeam {
   del(keys: readonly string[]): Promise<unknown>
   /** Listens to the client's ready and error events; returns the function that stops. */
   watch(onReady: () => void, onError: (error: unknown) => void): () => void
+  /**
+   * Called by the poll when Redis failed it: a cluster client that does not follow a failover
+   * by itself is told to read the topology again. Does nothing where the client follows alone.
+   */
+  heal(): void
   /** Opens the store's own pub/sub connection on `channel`; returns the function that closes it. */
   subscribe(channel: string, handlers: SubscriberHandlers): () => void
 }

@@ -27,7 +27,8 @@ export interface RedisServer {
   stop(): Promise<void>
 }
 
-function launch(port: number, extra: readonly string[]): Promise<ChildProcess> {
+/** Starts redis-server on `port` with `extra` options; resolves once it accepts connections. */
+export function launch(port: number, extra: readonly string[]): Promise<ChildProcess> {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
   args.push(...extra)
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
@@ -51,7 +52,8 @@ function launch(port: number, extra: readonly string[]): Promise<ChildProcess> {
   })
 }
 
-function exited(child: ChildProcess): Promise<void> {
+/** Resolves when `child` has exited. */
+export function exited(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve()
   return new Promise((resolve) => child.once('exit', () => resolve()))
 }

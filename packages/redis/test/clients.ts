@@ -1,0 +1,89 @@
+import type { Cluster, Redis } from 'ioredis'
+import { createClient, createCluster } from 'redis'
+import { type RedisClient, RedisStore, type RedisStoreOptions } from '../src/index.ts'
+import { uniquePrefix } from './helpers.ts'
+import type { RedisCluster } from './redis-cluster.ts'
+import { type RedisServer, ready } from './redis-server.ts'
+
+/** The client libraries the store runs on. */
+export type ClientKind = 'ioredis' | 'node-redis'
+
+export const KINDS: readonly ClientKind[] = ['ioredis', 'node-redis']
+
+/** A connected client of `kind`, and how to close it. */
+export interface Made {
+  readonly client: RedisClient
+  close(): void
+}
+
+/**
+ * The node-redis settings the README recommends: no offline queue (a command while
+ * disconnected fails at once), a short connect timeout, a fast reconnect.
+ */
+const NODE_REDIS_SOCKET = { connectTimeout: 500, reconnectStrategy: () => 50 }
+
+/** A client of one Redis (`server`), connected. */
+export async function single(kind: ClientKind, server: RedisServer): Promise<Made> {
+  if (kind === 'ioredis') {
+    const client: Redis = server.client()
+    await ready(client)
+    return { client, close: () => client.disconnect() }
+  }
+  const client = createClient({
+    socket: { host: '127.0.0.1', port: server.port, ...NODE_REDIS_SOCKET },
+    disableOfflineQueue: true,
+  })
+  client.on('error', () => {})
+  await client.connect()
+  return { client, close: () => destroy(client) }
+}
+
+/** A client of the local cluster, connected. */
+export async function clustered(kind: ClientKind, cluster: RedisCluster): Promise<Made> {
+  if (kind === 'ioredis') {
+    const client: Cluster = cluster.client()
+    if (client.status !== 'ready') await new Promise((resolve) => client.once('ready', resolve))
+    return { client, close: () => client.disconnect() }
+  }
+  const live = cluster.nodes.filter((n) => n.child !== null)
+  const client = createCluster({
+    rootNodes: live.map((n) => ({ socket: { host: '127.0.0.1', port: n.port } })),
+    defaults: { socket: NODE_REDIS_SOCKET, disableOfflineQueue: true },
+  })
+  client.on('error', () => {})
+  await client.connect()
+  return { client, close: () => destroy(client) }
+}
+
+function destroy(client: { isOpen: boolean; destroy(): void }): void {
+  if (client.isOpen) client.destroy()
+}
+
+/** Stores sharing one prefix, each on its own client (one per "instance"). */
+export interface Fleet {
+  readonly prefix: string
+  readonly stores: RedisStore[]
+  close(): void
+}
+
+/** `count` stores on clients from `make`, sharing a fresh prefix. */
+export async function fleet(
+  make: () => Promise<Made>,
+  count: number,
+  options: Partial<RedisStoreOptions> = {},
+): Promise<Fleet> {
+  const prefix = options.prefix ?? uniquePrefix()
+  const made = await Promise.all(Array.from({ length: count }, make))
+  const stores = made.map(
+    ({ client }) =>
+      new RedisStore({ pollInterval: 200, syncInterval: 50, ...options, client, prefix }),
+  )
+  return {
+    prefix,
+    stores,
+    close() {
+      for (const s of stores) s.close()
+      for (const m of made) m.close()
+    },
+  }
+}
