@@ -10,6 +10,7 @@ export const VARIANTS = {
   fastify: async () => (await import('./adapters/fastify.ts')).fastifyVariant,
   nestjs: async () => (await import('./adapters/nestjs.ts')).nestjsVariant,
   core: async () => (await import('./adapters/core.ts')).coreVariant,
+  fetch: async () => (await import('./adapters/fetch.ts')).fetchVariant,
 } as const satisfies Record<string, () => Promise<Variant>>
 
 export type VariantName = keyof typeof VARIANTS
