@@ -491,3 +491,31 @@ describe('@tripswitch/redis README', () => {
     expect(mentioned(md, errors)).toEqual([])
   })
 })
+
+describe('@tripswitch/fetch README', () => {
+  const md = readme('fetch')
+  const file = 'fetch/src/options.ts'
+  const outcome = membersOf(file, 'FetchOutcomeOptions')
+  const wrapper = [...membersOf(file, 'SharedOptions'), ...outcome]
+  const request = [...membersOf(file, 'RequestCircuitOptions'), ...outcome]
+  const interceptor = [
+    ...membersOf('fetch/src/interceptor-options.ts', 'InterceptorOptions'),
+    ...membersOf(file, 'SharedOptions'),
+  ]
+
+  it('documents every wrapper, per-request and interceptor option with unit and default', () => {
+    expect(withoutUnitAndDefault(section(md, 'Options'), wrapper)).toEqual([])
+    expect(withoutUnitAndDefault(section(md, 'Per-request options'), request)).toEqual([])
+    expect(withoutUnitAndDefault(md, interceptor)).toEqual([])
+  })
+
+  it('lists every core option it passes on, and refuses the rest', () => {
+    const accepted = coreAccepted(file, 'FetchBreakerOptions')
+    expect(notListed(section(md, 'Core breaker options'), accepted)).toEqual([])
+    const refused = minus(coreOptions, accepted, wrapper)
+    expect(refused.length).toBeGreaterThan(0)
+    expect(notRefused(section(md, 'Core breaker options'), refused)).toEqual([])
+  })
+
+  it('documents every event', () => expectEvents(section(md, 'Events')))
+})
