@@ -12,7 +12,7 @@ import { callSeries, perCircuit, stateSeries, transitionSeries } from './series.
 /** Removes the metrics {@link registerMetrics} added; calling it again does nothing. */
 export type UnregisterMetrics = () => void
 
-const REGISTRY_METHODS = ['snapshot', 'has', 'get']
+const REGISTRY_METHODS = ['snapshot', 'list', 'has', 'get', 'on']
 
 /**
  * Exports the breakers of `registry` as Prometheus metrics in a prom-client registry. Values
@@ -29,7 +29,7 @@ export function registerMetrics(
   checks.objectWith(REGISTRY_METHODS, 'a CircuitBreakerRegistry')(registry, 'registry')
   const { register, prefix, histogram, buckets, store } = resolveMetricsOptions(options)
   const reader = new ScrapeReader(registry)
-  const from = (produce: (s: ReturnType<ScrapeReader['read']>) => Sample[]) => () =>
+  const from = (produce: (circuits: ReturnType<ScrapeReader['read']>) => Sample[]) => () =>
     produce(reader.read())
   const metrics: Metric[] = [
     new ScrapeGauge({
@@ -73,11 +73,12 @@ export function registerMetrics(
   const durations = histogram
     ? new DurationHistogram(registry, `${prefix}call_duration_seconds`, buckets)
     : null
-  if (durations !== null) metrics.push(durations.metric)
+  if (durations !== null) metrics.push(durations)
   try {
     registerAll(register, metrics, prefix)
   } catch (error) {
     durations?.close()
+    reader.close()
     throw error
   }
   let registered = true
@@ -85,6 +86,7 @@ export function registerMetrics(
     if (!registered) return
     registered = false
     durations?.close()
+    reader.close()
     for (const metric of metrics) register.removeSingleMetric(nameOf(metric))
   }
 }

@@ -180,6 +180,25 @@ describe('registerMetrics, scraped over HTTP from a real Express app', () => {
     expect(parse(await without.metrics()).family('tripswitch_store_up')).toBeUndefined()
   })
 
+  it('reads each breaker once per scrape, however many metrics', async () => {
+    const { registry } = fakeRegistry()
+    const reads = new Map<string, number>()
+    for (const name of ['a', 'b', 'c']) {
+      const breaker = registry.get(name)
+      const snapshot = breaker.snapshot.bind(breaker)
+      breaker.snapshot = () => {
+        reads.set(name, (reads.get(name) ?? 0) + 1)
+        return snapshot()
+      }
+    }
+    const register = new Registry()
+    registerMetrics(registry, { register })
+    await register.metrics()
+    expect(Object.fromEntries(reads)).toEqual({ a: 1, b: 1, c: 1 })
+    await register.getMetricsAsJSON()
+    expect(Object.fromEntries(reads)).toEqual({ a: 2, b: 2, c: 2 })
+  })
+
   it('escapes hostile circuit names so the exposition still parses', async () => {
     const { registry } = fakeRegistry()
     const names = ['quote"and\\slash', 'line\nbreak', '__proto__', 'x'.repeat(256)]
