@@ -73,6 +73,7 @@ export const axiosAdapter: Scenario = {
     const rounds = { rounds: config.rounds, warmupRounds: config.warmupRounds }
     let real: Awaited<ReturnType<typeof measure>>
     try {
+      // Wall time (the default): the request waits on another process.
       real = await measure(contenders(base), { ...rounds, ops: scaledOps(OPS, config) })
     } finally {
       upstream.stop()

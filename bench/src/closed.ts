@@ -1,5 +1,12 @@
 /** Scenario 1: overhead of a closed breaker around a call that always succeeds. */
-import { type BenchConfig, type Contender, measure, pairedRatio, scaledOps } from './harness.ts'
+import {
+  type BenchConfig,
+  type Contender,
+  inProcessClock,
+  measure,
+  pairedRatio,
+  scaledOps,
+} from './harness.ts'
 import { assertState, cockatiel, LIBRARIES, opossum, stateOf, tripswitch } from './libraries.ts'
 import { formatRatio, type Scenario, timingTable } from './report.ts'
 
@@ -22,7 +29,11 @@ export const closedSuccess: Scenario = {
     const opTimeout = opossum(fn, { timeout: 10_000 })
     const ck = cockatiel(5)
 
-    const rounds = { rounds: config.rounds, warmupRounds: config.warmupRounds }
+    const rounds = {
+      rounds: config.rounds,
+      warmupRounds: config.warmupRounds,
+      clock: inProcessClock(),
+    }
     const bare: Contender = {
       name: 'bare await fn()',
       async run(n) {

@@ -3,7 +3,7 @@
  * so that no breaker can open; every breaker's state is asserted at the end, and the run fails
  * loudly if one opened (its numbers would then measure rejections, not failures).
  */
-import { type BenchConfig, measure, pairedRatio, scaledOps } from './harness.ts'
+import { type BenchConfig, inProcessClock, measure, pairedRatio, scaledOps } from './harness.ts'
 import { assertState, cockatiel, LIBRARIES, opossum, stateOf, tripswitch } from './libraries.ts'
 import { formatRatio, type Scenario, timingTable } from './report.ts'
 
@@ -90,7 +90,12 @@ export const closedFailing: Scenario = {
           },
         },
       ],
-      { rounds: config.rounds, warmupRounds: config.warmupRounds, ops: scaledOps(OPS, config) },
+      {
+        rounds: config.rounds,
+        warmupRounds: config.warmupRounds,
+        clock: inProcessClock(),
+        ops: scaledOps(OPS, config),
+      },
     )
 
     assertState(this.id, LIBRARIES.tripswitch, stateOf.tripswitch(ts), 'closed')

@@ -8,6 +8,7 @@
  *   --axios       also run axios against a local upstream (see axios.ts; --http runs it too)
  *   --nest        also run the NestJS interceptor scenario (see nest.ts)
  *   --redis       also run the RedisStore scenario (see redis.ts; needs redis-server on PATH)
+ *   --clock=cpu   time in-process rounds by this process's CPU time (default) or `wall`
  *   --check       exit with code 1 when a target is missed (for CI)
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
@@ -17,7 +18,7 @@ import { fileURLToPath } from 'node:url'
 import { adapters } from './adapters.ts'
 import { closedSuccess } from './closed.ts'
 import { closedFailing } from './failing.ts'
-import { type BenchConfig, collectGarbage } from './harness.ts'
+import { type BenchConfig, collectGarbage, inProcessClock, useClock } from './harness.ts'
 import { memory } from './memory.ts'
 import { openRejection } from './open.ts'
 import { renderChecks, renderTable, type Scenario, type TargetCheck } from './report.ts'
@@ -40,6 +41,10 @@ function parseArgs(
   if (!Number.isInteger(rounds) || rounds < 1)
     throw new Error(`--rounds must be a positive integer, got ${value('rounds')}`)
   const only = value('only')
+  const clock = value('clock') ?? 'cpu'
+  if (clock !== 'cpu' && clock !== 'wall')
+    throw new Error(`--clock must be cpu or wall, got ${clock}`)
+  useClock(clock)
   return {
     rounds,
     warmupRounds: quick ? 1 : 2,
@@ -92,7 +97,8 @@ async function main(): Promise<void> {
   console.log(`core: ${coreBuild()}`)
   console.log(
     `${config.rounds} interleaved rounds after ${config.warmupRounds} warm-up rounds; medians over rounds;` +
-      ' ratios are medians of per-round ratios against the first row.',
+      ' ratios are medians of per-round ratios against the first row.' +
+      ` Clock: ${inProcessClock() === 'cpu' ? "this process's CPU time (process.cpuUsage)" : 'wall time'} in process, wall time for the network.`,
   )
 
   const started = performance.now()

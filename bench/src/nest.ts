@@ -35,7 +35,7 @@ import {
 } from '@nestjs/core'
 import autocannon from 'autocannon'
 import type { Observable } from 'rxjs'
-import { type BenchConfig, measure, median, scaledOps } from './harness.ts'
+import { type BenchConfig, inProcessClock, measure, median, scaledOps } from './harness.ts'
 import { formatInt, formatRatio, type Scenario, type Table, timingTable } from './report.ts'
 
 const OPS = 100_000
@@ -133,7 +133,7 @@ async function inProcess(config: BenchConfig): Promise<Table> {
       { name: '+ a pass-through interceptor', run: loop(noop) },
       { name: '+ @CircuitBreaker() (closed)', run: loop(guarded) },
     ],
-    { rounds: config.rounds, warmupRounds: config.warmupRounds, ops },
+    { rounds: config.rounds, warmupRounds: config.warmupRounds, ops, clock: inProcessClock() },
   )
   await Promise.all([bare.close(), noop.close(), guarded.close()])
   return timingTable(

@@ -3,7 +3,7 @@
  * Each library appears forced open and, where it differs, tripped open by real failures (a
  * tripped circuit also reads the clock to know whether its recovery timeout has passed).
  */
-import { type BenchConfig, measure, pairedRatio, scaledOps } from './harness.ts'
+import { type BenchConfig, inProcessClock, measure, pairedRatio, scaledOps } from './harness.ts'
 import { assertState, cockatiel, LIBRARIES, opossum, stateOf, tripswitch } from './libraries.ts'
 import { formatRatio, type Scenario, timingTable } from './report.ts'
 
@@ -83,7 +83,12 @@ export const openRejection: Scenario = {
           },
         },
       ],
-      { rounds: config.rounds, warmupRounds: config.warmupRounds, ops: scaledOps(OPS, config) },
+      {
+        rounds: config.rounds,
+        warmupRounds: config.warmupRounds,
+        clock: inProcessClock(),
+        ops: scaledOps(OPS, config),
+      },
     )
 
     check()
