@@ -6,7 +6,7 @@
  * so the heap growth across it approximates the bytes it allocated.
  */
 import { CircuitBreakerRegistry } from '@tripswitch/core'
-import { Registry } from 'prom-client'
+import { type Gauge, Registry } from 'prom-client'
 import { registerMetrics } from '../src/index.ts'
 
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => undefined)
@@ -79,7 +79,9 @@ async function scrapeCost(breakers: number): Promise<void> {
   const collection: number[] = []
   for (let i = 0; i < 7; i++) {
     const start = process.hrtime.bigint()
-    await Promise.all(register.getMetricsAsArray().map((metric) => metric.get()))
+    await Promise.all(
+      register.getMetricsAsArray().map((metric) => (metric as unknown as Gauge).get()),
+    )
     collection.push(Number(process.hrtime.bigint() - start) / 1e6)
   }
   console.log(
