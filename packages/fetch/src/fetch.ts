@@ -23,7 +23,7 @@ import {
   SHARED_CHECKS,
 } from './parse-options.ts'
 import { callerSignal, describe } from './request-info.ts'
-import { composeSignal, type Deadline, startDeadline } from './timeout.ts'
+import { composeSignal, type Deadline, startDeadline, untilDeadline } from './timeout.ts'
 
 /** What the wrapper reads of a response: its status and headers (never its body). */
 export interface ResponseLike {
@@ -92,7 +92,7 @@ async function guarded<I, Init extends object, R extends ResponseLike>(
     return refused(error, outcome, request)
   }
   const call: Call<R> = { permit, breaker, outcome, request, signal }
-  if (outcome.timeout !== undefined) return settle(await sendTimed(fetch, input, init, call), call)
+  if (outcome.timeout !== undefined) return sendTimed(fetch, input, init, call)
   // The common path, without a deadline: one await for the answer, settled synchronously.
   let response: R
   try {
@@ -171,21 +171,29 @@ async function sendTimed<I, Init extends object, R extends ResponseLike>(
     else call.permit.failure(timedOut)
     throw timedOut ?? error
   }
-  deadline.cancel()
   // A fetch that ignored the signal and answered late still timed out.
   if (deadline.error !== undefined) {
     call.permit.failure(deadline.error)
     discard(response)
     throw deadline.error
   }
-  return response
+  try {
+    // The deadline also bounds detectError: one that never settles cannot hold the permit.
+    return await settle(response, call, deadline)
+  } finally {
+    deadline.cancel()
+  }
 }
 
 /**
  * Settles the permit with the response's classification (awaiting `detectError`) and returns
  * the response untouched.
  */
-async function settle<R extends ResponseLike>(response: R, call: Call<R>): Promise<R> {
+async function settle<R extends ResponseLike>(
+  response: R,
+  call: Call<R>,
+  deadline?: Deadline,
+): Promise<R> {
   const { detectError } = call.outcome
   if (detectError === undefined) {
     settleStatus(response, call)
@@ -193,12 +201,15 @@ async function settle<R extends ResponseLike>(response: R, call: Call<R>): Promi
   }
   let failed: boolean
   try {
-    failed = Boolean(await detectError(response, call.request))
+    const verdict = detectError(response, call.request)
+    failed = Boolean(await (deadline === undefined ? verdict : untilDeadline(verdict, deadline)))
   } catch (thrown) {
-    // A throwing detectError counts a failure and rejects the request with what it threw.
-    call.permit.failure(thrown)
+    // A throwing detectError counts a failure and rejects the request with what it threw; past
+    // the deadline, the request timed out.
+    const error = deadline?.error ?? thrown
+    call.permit.failure(error)
     discard(response)
-    throw thrown
+    throw error
   }
   if (failed) call.permit.settle('failure', undefined, details(response, call))
   else call.permit.success()

@@ -41,3 +41,24 @@ export function startDeadline(breaker: CircuitBreaker, timeout: number): Deadlin
 export function composeSignal(deadline: Deadline, caller: AbortSignal | undefined): AbortSignal {
   return caller === undefined ? deadline.signal : AbortSignal.any([caller, deadline.signal])
 }
+
+/** `value`, or a rejection with the deadline's error if the deadline passes first. */
+export function untilDeadline<T>(value: T | Promise<T>, deadline: Deadline): Promise<T> {
+  if (!(value instanceof Promise)) return Promise.resolve(value)
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(deadline.error)
+    if (deadline.signal.aborted) return onAbort()
+    deadline.signal.addEventListener('abort', onAbort, { once: true })
+    const done = () => deadline.signal.removeEventListener('abort', onAbort)
+    value.then(
+      (result) => {
+        done()
+        resolve(result)
+      },
+      (error: unknown) => {
+        done()
+        reject(error)
+      },
+    )
+  })
+}

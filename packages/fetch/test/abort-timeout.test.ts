@@ -141,3 +141,27 @@ describe('a fetch that ignores the signal', () => {
     expect(registry.get('stub').activeCalls).toBe(0)
   })
 })
+
+describe('a detectError that never settles', () => {
+  it('is bounded by the timeout: the request fails with CircuitTimeoutError and frees its permit', async () => {
+    const up = await upstream()
+    const { registry, clock } = setup()
+    let asked = false
+    const guarded = withCircuitBreaker(fetch, {
+      registry,
+      timeout: 1_000,
+      detectError: () => {
+        asked = true
+        return new Promise<boolean>(() => undefined)
+      },
+    })
+    const pending = guarded(`${up.base}/ok`)
+    await until(() => asked)
+    const breaker = registry.get(up.base)
+    expect(breaker.activeCalls).toBe(1)
+    clock.advance(1_000)
+    expect(isCircuitTimeoutError(await rejection(pending))).toBe(true)
+    expect(breaker.activeCalls).toBe(0)
+    expect(breaker.snapshot().totals).toMatchObject({ failed: 1, timeouts: 1 })
+  })
+})

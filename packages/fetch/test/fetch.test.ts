@@ -116,6 +116,18 @@ describe.each(FETCHES)('withCircuitBreaker over %s', (_name, baseFetch, RequestC
     expect(chunks.join('')).toBe('chunk 0\nchunk 1\nchunk 2\nchunk 3\nchunk 4\n')
   })
 
+  it("counts a 200 whose body is cut short as the success it answered; the body error is the caller's", async () => {
+    const up = await upstream()
+    const { registry } = setup()
+    const guarded = withCircuitBreaker(baseFetch, { registry })
+    const response = await guarded(`${up.base}/cut`)
+    expect(response.status).toBe(200)
+    expect(await rejection(response.text())).toBeInstanceOf(Error)
+    const breaker = registry.get(up.base)
+    expect(breaker.snapshot().totals).toMatchObject({ calls: 1, successful: 1, failed: 0 })
+    expect(breaker.activeCalls).toBe(0)
+  })
+
   it('lets a half-open probe through after recoveryTimeout; its success closes the circuit', async () => {
     const up = await upstream()
     const { registry, clock } = setup()
