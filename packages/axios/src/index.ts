@@ -1,5 +1,5 @@
+export { defaultRegistry } from '@tripswitch/core'
 export { attachCircuitBreaker, type Detach } from './attach.ts'
-export { defaultRegistry } from './default-registry.ts'
 export type {
   AttachOptions,
   AxiosBreakerOptions,

@@ -62,7 +62,10 @@ export interface AttachOptions extends AxiosOutcomeOptions, AxiosBreakerOptions 
    * @default 'origin'
    */
   key?: KeyMode | KeyFunction
-  /** Registry the breakers live in (with its store, clock and defaults). @default defaultRegistry */
+  /**
+   * Registry the breakers live in (with its store, clock and defaults).
+   * @default core's `defaultRegistry()`, shared with the other adapters
+   */
   registry?: CircuitBreakerRegistry
 }
 

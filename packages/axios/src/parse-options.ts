@@ -1,10 +1,10 @@
 import {
   type CircuitBreakerRegistry,
   checks,
+  defaultRegistry,
   InvalidOptionsError,
   isInvalidOptionsError,
 } from '@tripswitch/core'
-import { defaultRegistry } from './default-registry.ts'
 import { keyFunction } from './keys.ts'
 import type {
   AttachOptions,
@@ -43,7 +43,7 @@ const OUTCOME_OPTIONS = ['acceptClientErrors', 'detectError', 'honorRetryAfter']
 export function parseOptions(input: AttachOptions = {}): ParsedOptions {
   checks.objectWith([], 'an options object')(input, 'options')
   // Own properties only: a value set on Object.prototype is never an option.
-  const { registry = defaultRegistry, key, ...rest } = ownOptions(input) as AttachOptions
+  const { registry = defaultRegistry(), key, ...rest } = ownOptions(input) as AttachOptions
   if (!isRegistry(registry)) throw new InvalidOptionsError('registry', 'a registry', registry)
   if (key !== undefined && typeof key !== 'function') {
     checks.oneOf(['origin', 'host'])(key, 'key')

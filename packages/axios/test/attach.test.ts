@@ -86,13 +86,16 @@ describe('attachCircuitBreaker', () => {
     expect(up.count).toBe(4)
   })
 
-  it('uses the default registry without a registry option', async () => {
+  it("uses core's default registry without a registry option", async () => {
     const { defaultRegistry } = await import('../src/index.ts')
+    const core = await import('@tripswitch/core')
+    expect(defaultRegistry).toBe(core.defaultRegistry)
     const up = await upstream()
     const { http } = setup()
     attachCircuitBreaker(http)
+    expect(defaultRegistry().has(up.base)).toBe(false)
     await http.get(`${up.base}/ok`)
-    expect(defaultRegistry.has(up.base)).toBe(true)
+    expect(defaultRegistry().has(up.base)).toBe(true)
   })
 
   it('holds no permit after concurrent requests settle', async () => {

@@ -1,6 +1,7 @@
 export { CircuitBreaker, type ExecuteOptions, type Guarded } from './circuit-breaker.ts'
 export { classifyError, filterThrownError } from './classify.ts'
 export { type Clock, schedule, systemClock } from './clock.ts'
+export { defaultRegistry } from './default-registry.ts'
 export { DEFAULTS, MAX_DURATION_MS, MAX_WINDOW_SIZE } from './defaults.ts'
 export {
   type CallEndMessage,
