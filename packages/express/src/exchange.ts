@@ -50,6 +50,7 @@ export class Exchange {
       return
     }
     this.res.locals.circuitBreaker = breaker
+    this.options.transitions?.watch(breaker)
     breaker
       .acquire()
       .then(

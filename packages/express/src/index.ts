@@ -1,5 +1,5 @@
+export { defaultRegistry } from '@tripswitch/core'
 export { captureErrors } from './capture-errors.ts'
-export { defaultRegistry } from './default-registry.ts'
 export { type CircuitBreakerMiddleware, circuitBreaker } from './middleware.ts'
 export type {
   CircuitBreakerMiddlewareOptions,
@@ -10,3 +10,4 @@ export type {
   WithRegistry,
 } from './options.ts'
 export { circuitStatus } from './status.ts'
+export type { TransitionLogger } from './transitions.ts'

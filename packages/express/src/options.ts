@@ -8,6 +8,7 @@ import type {
   StateStore,
 } from '@tripswitch/core'
 import type { NextFunction, Request, Response } from 'express'
+import type { TransitionLogger } from './transitions.ts'
 
 /**
  * Answers a request the circuit refused, in place of the default 503. It may also call
@@ -48,6 +49,14 @@ export interface ExpressAdapterOptions {
    * @default undefined (no timeout)
    */
   timeout?: number
+  /**
+   * Logs the state changes of this middleware's breakers: open at `warn`, half-open and closed
+   * at `info`, as `(fields, message)` (pino's order; `console` works too).
+   * @default undefined (nothing logged)
+   */
+  logger?: TransitionLogger
+  /** Set `false` to keep a `logger` but log no state changes. @default true */
+  logTransitions?: boolean
 }
 
 /** Core breaker options accepted by the middleware; `detectError` and `fallback` are HTTP-shaped here. */
@@ -55,7 +64,7 @@ export type ExpressBreakerOptions = Omit<BreakerDefaults, 'detectError' | 'fallb
 
 /** With a registry: breakers come from it, with its store and clock. */
 export interface WithRegistry {
-  /** Registry the breakers live in. @default a module-level registry ({@link defaultRegistry}) */
+  /** Registry the breakers live in. @default core's process-wide `defaultRegistry()` */
   registry: CircuitBreakerRegistry
   /** Not accepted with a registry: use `key: () => 'name'`. */
   name?: undefined
@@ -65,9 +74,9 @@ export interface WithRegistry {
   clock?: undefined
 }
 
-/** Without a registry: the module-level registry, or a private one when `store`/`clock` is given. */
+/** Without a registry: core's default registry, or a private one when `store`/`clock` is given. */
 export interface WithoutRegistry {
-  /** Absent: breakers go to {@link defaultRegistry}, or to a private registry (see `store`, `clock`). */
+  /** Absent: breakers go to core's `defaultRegistry()`, or to a private registry (see `store`, `clock`). */
   registry?: undefined
   /** One fixed breaker name for every request instead of per-route keys. @default per-route keys */
   name?: string

@@ -2,15 +2,16 @@ import {
   type BreakerDefaults,
   CircuitBreakerRegistry,
   type Clock,
+  defaultRegistry,
   type HttpDetectError,
   InvalidOptionsError,
   resolveOptions,
   type StateStore,
 } from '@tripswitch/core'
 import type { Request, Response } from 'express'
-import { defaultRegistry } from './default-registry.ts'
 import type { CircuitBreakerMiddlewareOptions, CircuitOpenHandler } from './options.ts'
 import { ownOptions } from './safe-input.ts'
+import { TransitionLog } from './transitions.ts'
 
 /** The middleware's options, validated and split into adapter and core parts. */
 export interface ParsedOptions {
@@ -23,10 +24,13 @@ export interface ParsedOptions {
   readonly onRefused: CircuitOpenHandler | undefined
   /** Passed to `registry.get(key, breakerOptions)`; core validates and defaults them. */
   readonly breakerOptions: BreakerDefaults
+  /** Logs state changes; undefined without a `logger` or with `logTransitions: false`. */
+  readonly transitions: TransitionLog | undefined
 }
 
 const FUNCTION_OPTIONS = ['key', 'detectError', 'onCircuitOpen', 'fallback'] as const
-const ADAPTER_OPTIONS = ['registry', 'name', 'store', 'clock', ...FUNCTION_OPTIONS]
+const LOG_OPTIONS = ['logger', 'logTransitions']
+const ADAPTER_OPTIONS = ['registry', 'name', 'store', 'clock', ...FUNCTION_OPTIONS, ...LOG_OPTIONS]
 
 /**
  * Checks the adapter's own options and splits the rest off for core. Core options are never
@@ -60,7 +64,21 @@ export function parseOptions(input: CircuitBreakerMiddlewareOptions = {}): Parse
   const breakerOptions: BreakerDefaults = ownOptions(given, ADAPTER_OPTIONS)
   const target = registryFor(registry, { name, store, clock }, breakerOptions)
   const onRefused = onCircuitOpen ?? fallback
-  return { registry: target, name, key, detectError, onRefused, breakerOptions }
+  const transitions = transitionLog(given)
+  return { registry: target, name, key, detectError, onRefused, breakerOptions, transitions }
+}
+
+function transitionLog(given: CircuitBreakerMiddlewareOptions): TransitionLog | undefined {
+  const { logger, logTransitions } = given
+  if (logTransitions !== undefined && typeof logTransitions !== 'boolean') {
+    throw new InvalidOptionsError('logTransitions', 'true or false', logTransitions)
+  }
+  if (logger === undefined) return undefined
+  const methods = logger as unknown as Partial<Record<'warn' | 'info', unknown>> | null
+  if (typeof methods?.warn !== 'function' || typeof methods.info !== 'function') {
+    throw new InvalidOptionsError('logger', 'an object with warn and info methods', logger)
+  }
+  return logTransitions === false ? undefined : new TransitionLog(logger)
 }
 
 function registryFor(
@@ -72,7 +90,7 @@ function registryFor(
     // Core validates name, store, clock and every breaker option, and names the culprit.
     resolveOptions({ ...breakerOptions, ...own })
     const { store, clock } = own
-    if (store === undefined && clock === undefined) return defaultRegistry
+    if (store === undefined && clock === undefined) return defaultRegistry()
     return new CircuitBreakerRegistry({ store, clock })
   }
   if (!isRegistry(registry)) {

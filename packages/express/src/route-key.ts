@@ -1,7 +1,8 @@
 import type { Request } from 'express'
 
 /**
- * The default breaker key: method, mount path and route template, e.g. `GET /api/users/:id`.
+ * The default breaker key: method, mount path and route template, e.g. `GET /api/users/:id`
+ * (`GET` also for a HEAD request a GET route answers).
  * Undefined while no route is matched. Never built from `req.url`, `req.path` or the query, so
  * ids and query strings cannot multiply breakers.
  *
@@ -10,8 +11,21 @@ import type { Request } from 'express'
  * get one breaker per value (still bounded by the registry); pass `key` there instead.
  */
 export function routeKey(req: Request): string | undefined {
-  const template = templateOf(req.route as unknown)
-  return template === undefined ? undefined : `${req.method} ${req.baseUrl}${template}`
+  const route = req.route as unknown
+  const template = templateOf(route)
+  return template === undefined ? undefined : `${methodOf(req, route)} ${req.baseUrl}${template}`
+}
+
+/**
+ * `GET` for a HEAD request that a GET route serves: Express runs a route's GET handlers for HEAD
+ * when it has no HEAD handler of its own, so both are one endpoint and share one breaker.
+ */
+function methodOf(req: Request, route: unknown): string {
+  if (req.method !== 'HEAD') return req.method
+  const methods: unknown = (route as { methods?: unknown }).methods
+  if (typeof methods !== 'object' || methods === null) return req.method
+  const { get, head } = methods as { get?: unknown; head?: unknown }
+  return get === true && head !== true ? 'GET' : req.method
 }
 
 function templateOf(route: unknown): string | undefined {

@@ -1,10 +1,10 @@
 import {
   type CircuitBreakerRegistry,
+  defaultRegistry,
   healthStatusCode,
   InvalidOptionsError,
 } from '@tripswitch/core'
 import type { Request, RequestHandler, Response } from 'express'
-import { defaultRegistry } from './default-registry.ts'
 import { isRegistry } from './parse-options.ts'
 
 /**
@@ -14,10 +14,13 @@ import { isRegistry } from './parse-options.ts'
  * again by itself when traffic has stopped (as a readiness probe, it never waits for a request
  * that an unready pod would not get). Never cached (`Cache-Control: no-store`).
  *
- * @param registry the registry to report on. @default {@link defaultRegistry}
+ * @param registry the registry to report on. @default core's `defaultRegistry()`, which every
+ *   adapter given no registry uses (axios clients included)
  * @throws {InvalidOptionsError} when `registry` is not a registry.
  */
-export function circuitStatus(registry: CircuitBreakerRegistry = defaultRegistry): RequestHandler {
+export function circuitStatus(
+  registry: CircuitBreakerRegistry = defaultRegistry(),
+): RequestHandler {
   if (!isRegistry(registry)) {
     throw new InvalidOptionsError('registry', 'a CircuitBreakerRegistry', registry)
   }
