@@ -12,6 +12,7 @@ import { onTimer, settleAll } from './lifecycle.ts'
 import type { PluginSettings } from './plugin-options.ts'
 import { checkedKey } from './safe-input.ts'
 import type { CircuitSettings } from './settings.ts'
+import type { TransitionLog } from './transitions.ts'
 
 /** State shared by everything one registration of the plugin creates. */
 export interface PluginContext {
@@ -22,8 +23,12 @@ export interface PluginContext {
   readonly circuits: WeakMap<object, Circuit>
   /** Circuit names taken by this registration. */
   readonly names: Set<string>
+  /** The config circuit of each GET route by URL, for the HEAD route Fastify adds to it. */
+  readonly getCircuits: Map<string, { readonly config: unknown; readonly circuit: Circuit }>
   /** Last `_cbRouteId` given out. */
   lastId: number
+  /** Logs the state changes of the breakers used; undefined with `logTransitions: false`. */
+  readonly transitions: TransitionLog | undefined
 }
 
 /**
@@ -68,7 +73,9 @@ export class Circuit {
     const key = this.settings.hooks.key
     // Typed as a string, but written by users in JavaScript too: check what it really returned.
     const name = key !== undefined && request !== undefined ? checkedKey(key(request)) : this.name!
-    return this.context.settings.registry.get(name, this.settings.breaker)
+    const breaker = this.context.settings.registry.get(name, this.settings.breaker)
+    this.context.transitions?.watch(breaker)
+    return breaker
   }
 
   private async guard(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {

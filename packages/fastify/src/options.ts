@@ -76,20 +76,30 @@ export interface FastifyCircuitBreakerOptions extends Omit<CircuitBreakerRouteOp
   /** Message of the open-circuit answer. @default 'Circuit open' */
   circuitOpenErrorMessage?: string
   /**
-   * Most circuits held in memory at once (the registry's `maxBreakers`). Past it only idle closed
-   * circuits are evicted; no route ever loses live state. Not combined with `registry`. @default 500
+   * Most circuits held in memory at once: the plugin then gets a private registry of that
+   * `maxBreakers`. Past it only idle closed circuits are evicted; no route ever loses live state.
+   * Not combined with `registry`. @default none (core's default registry, 1,000 circuits)
    */
   cache?: number
-  /** Registry holding the circuits, e.g. one shared with other code. Not combined with `cache`, `store`, `clock`. @default a new registry */
+  /**
+   * Registry holding the circuits, e.g. one shared with other code. Not combined with `cache`,
+   * `store`, `clock`. @default core's `defaultRegistry()` (shared with every adapter given no
+   * registry), or a private registry when `cache`, `store` or `clock` is given
+   */
   registry?: CircuitBreakerRegistry
-  /** Store sharing circuit state, e.g. a `RedisStore`. @default none (memory) */
+  /** Store sharing circuit state, e.g. a `RedisStore`; the plugin then gets a private registry. @default none (memory) */
   store?: StateStore
-  /** Source of time and of the per-request timeout timer. @default the system clock */
+  /** Source of time and of the per-request timeout timer; the plugin then gets a private registry. @default the system clock */
   clock?: Clock
   /** Put every route under its own circuit; opt a route out with `config: { circuitBreaker: false }`. @default false */
   global?: boolean
   /** Path of a `GET` route answering `registry.health()`: 200 when no circuit is open, else 503. @default none */
   statusRoute?: string
+  /**
+   * Log the state changes of this plugin's circuits through `fastify.log`: open at `warn`,
+   * half-open and closed at `info`, each with `{ circuit, ... }` fields. @default true
+   */
+  logTransitions?: boolean
 }
 
 /** The defaults of `@fastify/circuit-breaker` that differ from the core's or are the plugin's own. */
@@ -98,11 +108,9 @@ export const COMPAT_DEFAULTS: {
   readonly resetTimeout: 10_000
   readonly timeoutErrorMessage: 'Timeout'
   readonly circuitOpenErrorMessage: 'Circuit open'
-  readonly cache: 500
 } = Object.freeze({
   timeout: 10_000,
   resetTimeout: 10_000,
   timeoutErrorMessage: 'Timeout',
   circuitOpenErrorMessage: 'Circuit open',
-  cache: 500,
 })

@@ -1,4 +1,4 @@
-import { CircuitBreakerRegistry } from '@tripswitch/core'
+import { CircuitBreakerRegistry, defaultRegistry } from '@tripswitch/core'
 import { asWritten, expect, is, isOptionsObject, optional } from './check.ts'
 import { COMPAT_DEFAULTS, type FastifyCircuitBreakerOptions } from './options.ts'
 import { ownOptions } from './safe-input.ts'
@@ -13,6 +13,7 @@ export interface PluginSettings {
   readonly timeoutMessage: string
   readonly global: boolean
   readonly statusRoute: string | undefined
+  readonly logTransitions: boolean
 }
 
 // Fastify's own `register` options may reach the plugin along with ours.
@@ -38,6 +39,7 @@ export function resolvePluginOptions(
     clock,
     global,
     statusRoute,
+    logTransitions,
     ...rest
   } = given
   for (const key of REGISTER_KEYS) delete (rest as Record<string, unknown>)[key]
@@ -51,6 +53,7 @@ export function resolvePluginOptions(
   optional(timeoutErrorMessage, is.string, 'timeoutErrorMessage', 'a string')
   optional(circuitOpenErrorMessage, is.string, 'circuitOpenErrorMessage', 'a string')
   optional(global, is.boolean, 'global', 'a boolean')
+  optional(logTransitions, is.boolean, 'logTransitions', 'a boolean')
   const routeRule = "a path starting with '/'"
   optional(statusRoute, (v) => typeof v === 'string' && v.startsWith('/'), 'statusRoute', routeRule)
   const defaults = layerOf(rest, '')
@@ -62,6 +65,7 @@ export function resolvePluginOptions(
     timeoutMessage: timeoutErrorMessage ?? COMPAT_DEFAULTS.timeoutErrorMessage,
     global: global ?? false,
     statusRoute,
+    logTransitions: logTransitions ?? true,
   }
 }
 
@@ -71,11 +75,10 @@ function registryOf(
   given: FastifyCircuitBreakerOptions,
 ): CircuitBreakerRegistry {
   if (registry === undefined) {
-    const options = {
-      maxBreakers: cache ?? COMPAT_DEFAULTS.cache,
-      store: given.store,
-      clock: given.clock,
-    }
+    // Shared with the other adapters, so one status route reports every circuit of the process.
+    if (cache === undefined && given.store === undefined && given.clock === undefined)
+      return defaultRegistry()
+    const options = { maxBreakers: cache, store: given.store, clock: given.clock }
     const written = { maxBreakers: 'cache', 'defaults.store': 'store', 'defaults.clock': 'clock' }
     return asWritten(() => new CircuitBreakerRegistry(options), written)
   }

@@ -8,6 +8,7 @@ import { onAbortHook, onErrorHook, onSendHook } from './lifecycle.ts'
 import type { CircuitBreakerRouteOptions, FastifyCircuitBreakerOptions } from './options.ts'
 import { type PluginSettings, resolvePluginOptions } from './plugin-options.ts'
 import { EMPTY_LAYER, type Layer, layerOf, settingsOf } from './settings.ts'
+import { TransitionLog } from './transitions.ts'
 
 /** The plugin, as exported: callable by Fastify, with `.default` and `.fastifyCircuitBreaker` pointing at itself. */
 export type FastifyCircuitBreakerPlugin = FastifyPluginCallback<FastifyCircuitBreakerOptions> & {
@@ -36,7 +37,9 @@ function plugin(
     flights: new WeakMap(),
     circuits: new WeakMap(),
     names: new Set(),
+    getCircuits: new Map(),
     lastId: 0,
+    transitions: settings.logTransitions ? new TransitionLog(fastify.log) : undefined,
   }
   fastify.decorateRequest('_cbTime', 0)
   fastify.decorateRequest('_cbIsOpen', false)
@@ -49,6 +52,12 @@ function plugin(
   fastify.addHook('onSend', onSendHook(context))
   fastify.addHook('onError', onErrorHook(context))
   fastify.addHook('onRequestAbort', onAbortHook(context))
+  const { transitions } = context
+  if (transitions !== undefined)
+    fastify.addHook('onClose', (_app, close) => {
+      transitions.stop()
+      close()
+    })
   if (settings.statusRoute !== undefined) addStatusRoute(fastify, settings)
   done()
 }
@@ -72,16 +81,36 @@ function onRoute(context: PluginContext, route: RouteOptions): void {
     circuit.bind(route.method, route.url)
     guarded = true
   }
-  const layer = configLayer(context, ownConfig(route.config), guarded)
+  const config = ownConfig(route.config)
+  const layer = configLayer(context, config, guarded)
   if (layer === undefined) return
-  const circuit = new Circuit(
-    context,
-    settingsOf(context.settings.defaults, layer, `${CONFIG}.`),
-    'config',
-  )
+  const circuit =
+    headOfGet(context, route, config) ??
+    new Circuit(context, settingsOf(context.settings.defaults, layer, `${CONFIG}.`), 'config')
   circuit.bind(route.method, route.url)
+  if (isGet(route.method)) context.getCircuits.set(route.url, { config, circuit })
   // First, so that a refused request costs no other preHandler any work.
   route.preHandler = [circuit.preHandler, ...(handlers as FastifyCircuitBreakerBeforeHandler[])]
+}
+
+/**
+ * The circuit of the GET route a HEAD route mirrors. Fastify adds a HEAD route to every GET
+ * route, with the same config; a HEAD request then runs the GET handler, so it shares the GET
+ * route's circuit rather than getting one of its own. (A compat preHandler is shared already:
+ * Fastify copies it to the HEAD route.)
+ */
+function headOfGet(
+  context: PluginContext,
+  route: RouteOptions,
+  config: unknown,
+): Circuit | undefined {
+  if (route.method !== 'HEAD') return undefined
+  const get = context.getCircuits.get(route.url)
+  return get !== undefined && get.config === config ? get.circuit : undefined
+}
+
+function isGet(method: RouteOptions['method']): boolean {
+  return method === 'GET' || (Array.isArray(method) && method.includes('GET'))
 }
 
 /** The route's `config.circuitBreaker`, when the config has it as its own property. */

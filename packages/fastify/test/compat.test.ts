@@ -127,7 +127,6 @@ describe('option defaults, messages and codes', () => {
       resetTimeout: 10_000,
       timeoutErrorMessage: 'Timeout',
       circuitOpenErrorMessage: 'Circuit open',
-      cache: 500,
     })
   })
 })

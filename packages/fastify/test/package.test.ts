@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync, statSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { beforeAll, describe, expect, it } from 'vitest'
 
 // Builds the package with tsdown and loads dist/ in a plain node process, by `require` and by
-// `import`, as users get it. Core is built first when its dist/ is missing.
+// `import`, as users get it. Core is built first when its dist/ is missing or stale.
 const root = fileURLToPath(new URL('../../../', import.meta.url))
 const pkg = fileURLToPath(new URL('../', import.meta.url))
 const tsdown = `${root}node_modules/.bin/tsdown`
@@ -31,9 +31,19 @@ const SMOKE = `
   }
 `
 
+/** Core's dist/ is missing or older than one of its sources. */
+function coreStale(): boolean {
+  const built = `${root}packages/core/dist/index.cjs`
+  if (!existsSync(built)) return true
+  const src = `${root}packages/core/src`
+  const newest = readdirSync(src, { recursive: true, encoding: 'utf8' })
+    .map((file) => statSync(`${src}/${file}`).mtimeMs)
+    .reduce((a, b) => Math.max(a, b), 0)
+  return newest > statSync(built).mtimeMs
+}
+
 beforeAll(() => {
-  if (!existsSync(`${root}packages/core/dist/index.cjs`))
-    execFileSync(tsdown, [], { cwd: `${root}packages/core` })
+  if (coreStale()) execFileSync(tsdown, [], { cwd: `${root}packages/core` })
   execFileSync(tsdown, [], { cwd: pkg })
 }, 60_000)
 
