@@ -3,6 +3,7 @@ import { DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core'
 import { CircuitBreakerRegistry } from '@tripswitch/core'
 import { CircuitBreakerMetadata } from './circuit-breaker.metadata.ts'
 import { routeOf } from './circuit-breaker.route.ts'
+import { SkipCircuitBreakerMetadata } from './circuit-breaker.skip.ts'
 
 /**
  * Validates every `@CircuitBreaker()` of the application over the registry's defaults when the
@@ -28,7 +29,8 @@ export class CircuitBreakerExplorer implements OnModuleInit {
         const handler = prototype[method]
         if (typeof handler !== 'function') continue
         const handlerOptions = this.reflector.get(CircuitBreakerMetadata, handler)
-        const route = routeOf(controller, handler, classOptions, handlerOptions)
+        const skipped = this.reflector.get(SkipCircuitBreakerMetadata, handler) === true
+        const route = routeOf(controller, handler, classOptions, handlerOptions, skipped)
         if (route !== null) this.registry.validate(route.breakerOptions)
       }
     }

@@ -9,8 +9,11 @@ import { ModuleRef, Reflector } from '@nestjs/core'
 import { CircuitBreakerRegistry } from '@tripswitch/core'
 import type { Observable } from 'rxjs'
 import { guardedCall } from './circuit-breaker.call.ts'
+import { CircuitBreakerContextError } from './circuit-breaker.context-error.ts'
 import { CircuitBreakerMetadata } from './circuit-breaker.metadata.ts'
 import { type CircuitBreakerRoute, routeOf } from './circuit-breaker.route.ts'
+import { SkipCircuitBreakerMetadata } from './circuit-breaker.skip.ts'
+import { CircuitBreakerTransitions } from './circuit-breaker.transitions.ts'
 
 // What Nest gives for a handler (and accepts as a metadata target): a function.
 type Target = ReturnType<ExecutionContext['getHandler']>
@@ -27,6 +30,7 @@ export class CircuitBreakerInterceptor implements NestInterceptor {
   private readonly routes = new WeakMap<Target, WeakMap<Target, CircuitBreakerRoute | null>>()
   private readonly guarding = new WeakSet<ExecutionContext>()
   private registry: CircuitBreakerRegistry | undefined
+  private transitions: CircuitBreakerTransitions | undefined
 
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
@@ -35,12 +39,18 @@ export class CircuitBreakerInterceptor implements NestInterceptor {
     @Inject(ModuleRef) private readonly modules: ModuleRef,
   ) {}
 
+  /** @throws {CircuitBreakerContextError} outside an HTTP request: the handler does not run. */
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const route = this.routeFor(context.getClass(), context.getHandler())
     if (route === null || this.guarding.has(context)) return next.handle()
+    // The outcome is read from an HTTP status and the refusal is an HTTP 503: elsewhere
+    // neither exists, and letting the call through unguarded would hide the mistake.
+    if (context.getType() !== 'http') throw new CircuitBreakerContextError(route, context)
     this.guarding.add(context)
     this.registry ??= this.modules.get(CircuitBreakerRegistry, { strict: false })
+    this.transitions ??= this.modules.get(CircuitBreakerTransitions, { strict: false })
     const breaker = this.registry!.get(route.name, route.breakerOptions)
+    this.transitions!.watch(breaker)
     return guardedCall(breaker, route, context, next)
   }
 
@@ -57,6 +67,7 @@ export class CircuitBreakerInterceptor implements NestInterceptor {
         handler,
         this.reflector.get(CircuitBreakerMetadata, controller),
         this.reflector.get(CircuitBreakerMetadata, handler),
+        this.reflector.get(SkipCircuitBreakerMetadata, handler) === true,
       )
       byHandler.set(handler, route)
     }

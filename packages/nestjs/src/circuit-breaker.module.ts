@@ -1,6 +1,11 @@
 import { Module } from '@nestjs/common'
 import { DiscoveryModule } from '@nestjs/core'
-import { CircuitBreakerRegistry, checks, InvalidOptionsError } from '@tripswitch/core'
+import {
+  CircuitBreakerRegistry,
+  checks,
+  defaultRegistry,
+  InvalidOptionsError,
+} from '@tripswitch/core'
 import { CircuitBreakerExplorer } from './circuit-breaker.explorer.ts'
 import { CircuitBreakerHealthIndicator } from './circuit-breaker.health-indicator.ts'
 import {
@@ -9,13 +14,17 @@ import {
 } from './circuit-breaker.module-definition.ts'
 import type { TripswitchModuleOptions } from './circuit-breaker.options.ts'
 import { ownOptions } from './circuit-breaker.own-options.ts'
+import { CircuitBreakerTransitions } from './circuit-breaker.transitions.ts'
 
-const MODULE_KEYS = new Set(['defaults', 'store', 'clock', 'maxBreakers', 'registry'])
 const OWN_REGISTRY_KEYS = ['defaults', 'store', 'clock', 'maxBreakers'] as const
+// Module options that configure the adapter, not the registry.
+const ADAPTER_KEYS = ['logTransitions']
+const MODULE_KEYS = new Set([...OWN_REGISTRY_KEYS, 'registry', ...ADAPTER_KEYS])
 
 /**
- * The registry the module provides: the one given, or a new one from the options (core
- * validates them, so a bad option fails the boot).
+ * The registry the module provides: the one given; a new one from `defaults`, `store`, `clock`
+ * and `maxBreakers` (core validates them, so a bad option fails the boot); or, given none of
+ * these, core's `defaultRegistry()`, which every adapter given no registry shares.
  */
 export function createRegistry(options: TripswitchModuleOptions = {}): CircuitBreakerRegistry {
   checks.objectWith([], 'an options object')(options, 'options')
@@ -27,9 +36,15 @@ export function createRegistry(options: TripswitchModuleOptions = {}): CircuitBr
     // Core copies the defaults by assignment, where an own __proto__ would become a prototype.
     ownOptions(given.defaults, [], 'defaults.')
   }
+  const { logTransitions } = given
+  if (logTransitions !== undefined && typeof logTransitions !== 'boolean')
+    throw new InvalidOptionsError('logTransitions', 'true or false', logTransitions)
   const { registry } = given
-  const own = ownOptions(given, ['registry'])
-  if (registry === undefined) return new CircuitBreakerRegistry(own)
+  const own = ownOptions(given, ['registry', ...ADAPTER_KEYS])
+  if (registry === undefined) {
+    const configured = OWN_REGISTRY_KEYS.some((key) => own[key] !== undefined)
+    return configured ? new CircuitBreakerRegistry(own) : defaultRegistry()
+  }
   checks.objectWith(['get', 'health', 'validate'], 'a CircuitBreakerRegistry')(registry, 'registry')
   for (const key of OWN_REGISTRY_KEYS) {
     if (own[key] !== undefined) {
@@ -60,6 +75,7 @@ export function createRegistry(options: TripswitchModuleOptions = {}): CircuitBr
     },
     CircuitBreakerHealthIndicator,
     CircuitBreakerExplorer,
+    CircuitBreakerTransitions,
   ],
   exports: [CircuitBreakerRegistry, CircuitBreakerHealthIndicator],
 })

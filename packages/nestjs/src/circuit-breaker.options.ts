@@ -22,8 +22,18 @@ export interface TripswitchModuleOptions {
   clock?: Clock
   /** Most breakers held at once (least recently used idle ones are evicted). @default 1_000 */
   maxBreakers?: number
-  /** A registry made elsewhere, used as is. Not with `defaults`, `store`, `clock` or `maxBreakers`. */
+  /**
+   * A registry made elsewhere, used as is. Not with `defaults`, `store`, `clock` or `maxBreakers`.
+   * @default core's `defaultRegistry()` (shared with every adapter given no registry), or a new
+   * registry when `defaults`, `store`, `clock` or `maxBreakers` is given
+   */
   registry?: CircuitBreakerRegistry
+  /**
+   * Log the state changes of the breakers `@CircuitBreaker()` handlers use through Nest's
+   * `Logger` (context `Tripswitch`): open at warn, half-open and close at log level.
+   * @default true
+   */
+  logTransitions?: boolean
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { BreakerDefaults, HttpDetectError } from '@tripswitch/core'
+import { type BreakerDefaults, type HttpDetectError, InvalidOptionsError } from '@tripswitch/core'
 import type {
   CircuitBreakerDecoratorOptions,
   CircuitBreakerFallback,
@@ -20,15 +20,23 @@ export interface CircuitBreakerRoute {
 
 /**
  * Merges the options of `@CircuitBreaker()` on a controller and on one of its handlers
- * (handler wins); `null` when neither is decorated.
+ * (handler wins); `null` when neither is decorated, or the handler has `@SkipCircuitBreaker()`.
+ * @throws {InvalidOptionsError} when a handler has both `@CircuitBreaker()` and
+ *   `@SkipCircuitBreaker()`.
  */
 export function routeOf(
   controller: { readonly name: string },
   handler: { readonly name: string },
   classOptions: Readonly<CircuitBreakerDecoratorOptions> | undefined,
   handlerOptions: Readonly<CircuitBreakerDecoratorOptions> | undefined,
+  skipped = false,
 ): CircuitBreakerRoute | null {
-  if (classOptions === undefined && handlerOptions === undefined) return null
+  if (skipped && handlerOptions !== undefined) {
+    const where = `${controller.name}.${handler.name}`
+    const rule = `absent on ${where}, which has @SkipCircuitBreaker() (keep one of the two)`
+    throw new InvalidOptionsError('@CircuitBreaker()', rule, handlerOptions)
+  }
+  if (skipped || (classOptions === undefined && handlerOptions === undefined)) return null
   // Prototype-free: `merged.name` must never read a value set on Object.prototype.
   const merged: CircuitBreakerDecoratorOptions = Object.assign(
     Object.create(null) as CircuitBreakerDecoratorOptions,

@@ -1,3 +1,4 @@
+export { CircuitBreakerContextError } from './circuit-breaker.context-error.ts'
 export { CircuitBreaker } from './circuit-breaker.decorator.ts'
 export { CircuitOpenException } from './circuit-breaker.exception.ts'
 export {
@@ -18,3 +19,5 @@ export type {
   CircuitBreakerFallback,
   TripswitchModuleOptions,
 } from './circuit-breaker.options.ts'
+export { SkipCircuitBreaker } from './circuit-breaker.skip.ts'
+export { CircuitBreakerTransitions } from './circuit-breaker.transitions.ts'
