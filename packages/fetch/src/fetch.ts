@@ -1,18 +1,10 @@
-import {
-  type CircuitBreaker,
-  checks,
-  type FailureDetails,
-  isCircuitOpenError,
-  type Permit,
-} from '@tripswitch/core'
+import { type CircuitBreaker, checks, isCircuitOpenError, type Permit } from '@tripswitch/core'
 import type {
   BreakerRequest,
   CircuitInit,
   FetchCircuitOptions,
-  FetchOutcomeOptions,
   RequestCircuitOptions,
 } from './options.ts'
-import { failingStatus, retryAfterOf, type StatusRules } from './outcome.ts'
 import { ownValue } from './own-options.ts'
 import {
   type OptionSpec,
@@ -22,14 +14,19 @@ import {
   REFUSED,
   SHARED_CHECKS,
 } from './parse-options.ts'
-import { callerSignal, describe } from './request-info.ts'
-import { composeSignal, type Deadline, startDeadline, untilDeadline } from './timeout.ts'
+import { callerSignal, describeRequest } from './request-info.ts'
+import {
+  type Call,
+  discard,
+  type Outcome,
+  type ResponseLike,
+  settle,
+  settleError,
+  settleStatus,
+} from './settle.ts'
+import { composeSignal, type Deadline, startDeadline } from './timeout.ts'
 
-/** What the wrapper reads of a response: its status and headers (never its body). */
-export interface ResponseLike {
-  readonly status: number
-  readonly headers: { get(name: string): string | null }
-}
+export type { ResponseLike }
 
 /** A fetch function: the global `fetch`, undici's, or one of the same shape. */
 export type FetchFunction<I, Init, R> = (input: I, init?: Init) => Promise<R>
@@ -39,9 +36,6 @@ export type FetchFunction<I, Init, R> = (input: I, init?: Init) => Promise<R>
  * `circuitBreaker` field. Assignable to the wrapped fetch's type (`typeof fetch`).
  */
 export type GuardedFetch<I, Init, R> = (input: I, init?: Init & CircuitInit<R>) => Promise<R>
-
-/** The fetch wrapper's own options and what is resolved per request. */
-type Outcome<R> = FetchOutcomeOptions<R> & StatusRules
 
 const SPEC: OptionSpec = {
   own: {
@@ -83,7 +77,7 @@ async function guarded<I, Init extends object, R extends ResponseLike>(
   const signal = callerSignal(input, init as { signal?: AbortSignal | null } | undefined)
   // Already aborted: fetch rejects with the caller's reason and sends nothing; nothing to count.
   if (signal?.aborted === true) return fetch(input, init)
-  const request = describe(input, init as { method?: string } | undefined)
+  const request = describeRequest(input, init as { method?: string } | undefined)
   const { breaker, outcome } = choose(parsed, own, request)
   let permit: Permit
   try {
@@ -135,21 +129,6 @@ async function refused<R>(
   return response
 }
 
-/** One admitted request, and what settling it needs. */
-interface Call<R> {
-  readonly permit: Permit
-  readonly breaker: CircuitBreaker
-  readonly outcome: Outcome<R>
-  readonly request: BreakerRequest
-  readonly signal: AbortSignal | undefined
-}
-
-/** A failed or aborted request: ignored when the caller aborted, else a failure. */
-function settleError<R>(call: Call<R>, error: unknown): void {
-  if (call.signal?.aborted === true) call.permit.ignore()
-  else call.permit.failure(error)
-}
-
 /** Sends under a deadline: past it the request is aborted, fails and rejects with the timeout. */
 async function sendTimed<I, Init extends object, R extends ResponseLike>(
   fetch: FetchFunction<I, Init, R>,
@@ -182,63 +161,5 @@ async function sendTimed<I, Init extends object, R extends ResponseLike>(
     return await settle(response, call, deadline)
   } finally {
     deadline.cancel()
-  }
-}
-
-/**
- * Settles the permit with the response's classification (awaiting `detectError`) and returns
- * the response untouched.
- */
-async function settle<R extends ResponseLike>(
-  response: R,
-  call: Call<R>,
-  deadline?: Deadline,
-): Promise<R> {
-  const { detectError } = call.outcome
-  if (detectError === undefined) {
-    settleStatus(response, call)
-    return response
-  }
-  let failed: boolean
-  try {
-    const verdict = detectError(response, call.request)
-    failed = Boolean(await (deadline === undefined ? verdict : untilDeadline(verdict, deadline)))
-  } catch (thrown) {
-    // A throwing detectError counts a failure and rejects the request with what it threw; past
-    // the deadline, the request timed out.
-    const error = deadline?.error ?? thrown
-    call.permit.failure(error)
-    discard(response)
-    throw error
-  }
-  if (failed) call.permit.settle('failure', undefined, details(response, call))
-  else call.permit.success()
-  return response
-}
-
-/** Settles by the status alone (5xx, 408, 429 and, unless accepted, 4xx fail). */
-function settleStatus<R extends ResponseLike>(response: R, call: Call<R>): void {
-  if (failingStatus(response.status, call.outcome))
-    call.permit.settle('failure', undefined, details(response, call))
-  else call.permit.success()
-}
-
-function details<R extends ResponseLike>(response: R, call: Call<R>): FailureDetails | undefined {
-  const status = response.status
-  if (status !== 429 && status !== 503) return undefined
-  const now = call.breaker.settings.clock.now()
-  return retryAfterOf(status, response.headers.get('retry-after'), call.outcome, now)
-}
-
-/** Frees the connection of a response the caller will never see (its body unread). */
-function discard(response: ResponseLike): void {
-  const body = (response as { body?: unknown }).body
-  if (typeof body === 'object' && body !== null && 'cancel' in body) {
-    const cancel = (body as { cancel: () => Promise<void> }).cancel
-    if (typeof cancel !== 'function') return
-    // A body detectError locked or read cannot be canceled; the caller never sees it either way.
-    Promise.resolve()
-      .then(() => cancel.call(body))
-      .catch(() => undefined)
   }
 }

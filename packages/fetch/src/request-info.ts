@@ -14,7 +14,10 @@ function isRequestLike(input: unknown): input is RequestLike {
 }
 
 /** What a key function and detectError are told: the URL as given, and the method. */
-export function describe(input: unknown, init: { method?: string } | undefined): BreakerRequest {
+export function describeRequest(
+  input: unknown,
+  init: { method?: string } | undefined,
+): BreakerRequest {
   const method = init?.method
   if (typeof input === 'string')
     return { url: input, method: typeof method === 'string' ? method : 'GET' }
