@@ -1,9 +1,9 @@
-import type { Cluster, Redis } from 'ioredis'
+import { type Cluster, Redis } from 'ioredis'
 import { createClient, createCluster } from 'redis'
 import { type RedisClient, RedisStore, type RedisStoreOptions } from '../src/index.ts'
 import { uniquePrefix } from './helpers.ts'
 import type { RedisCluster } from './redis-cluster.ts'
-import { type RedisServer, ready } from './redis-server.ts'
+import { ready } from './redis-server.ts'
 
 /** The client libraries the store runs on. */
 export type ClientKind = 'ioredis' | 'node-redis'
@@ -18,20 +18,29 @@ export interface Made {
 
 /**
  * The node-redis settings the README recommends: no offline queue (a command while
- * disconnected fails at once), a short connect timeout, a fast reconnect.
+ * disconnected fails at once), a timeout per command, a short connect timeout, a fast reconnect.
  */
 const NODE_REDIS_SOCKET = { connectTimeout: 500, reconnectStrategy: () => 50 }
+const NODE_REDIS = { disableOfflineQueue: true, commandOptions: { timeout: 200 } }
 
-/** A client of one Redis (`server`), connected. */
-export async function single(kind: ClientKind, server: RedisServer): Promise<Made> {
+/** A client of the Redis on `port` (a server of ours, or a fault proxy in front of one), connected. */
+export async function single(kind: ClientKind, port: number): Promise<Made> {
   if (kind === 'ioredis') {
-    const client: Redis = server.client()
+    const client = new Redis({
+      port,
+      host: '127.0.0.1',
+      commandTimeout: 200,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => 50,
+    })
+    client.on('error', () => {})
     await ready(client)
     return { client, close: () => client.disconnect() }
   }
   const client = createClient({
-    socket: { host: '127.0.0.1', port: server.port, ...NODE_REDIS_SOCKET },
-    disableOfflineQueue: true,
+    socket: { host: '127.0.0.1', port, ...NODE_REDIS_SOCKET },
+    ...NODE_REDIS,
   })
   client.on('error', () => {})
   await client.connect()
@@ -48,7 +57,7 @@ export async function clustered(kind: ClientKind, cluster: RedisCluster): Promis
   const live = cluster.nodes.filter((n) => n.child !== null)
   const client = createCluster({
     rootNodes: live.map((n) => ({ socket: { host: '127.0.0.1', port: n.port } })),
-    defaults: { socket: NODE_REDIS_SOCKET, disableOfflineQueue: true },
+    defaults: { socket: NODE_REDIS_SOCKET, ...NODE_REDIS },
   })
   client.on('error', () => {})
   await client.connect()

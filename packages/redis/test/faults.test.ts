@@ -1,7 +1,7 @@
 import { CircuitBreaker } from '@tripswitch/core'
-import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedisStore } from '../src/index.ts'
+import { KINDS, single } from './clients.ts'
 import { uniquePrefix, until } from './helpers.ts'
 import { type Fault, type FaultProxy, startProxy } from './proxy.ts'
 import { type RedisServer, ready, startRedis } from './redis-server.ts'
@@ -34,23 +34,18 @@ async function timed(breaker: CircuitBreaker, fn: () => Promise<number>, count: 
   return { failed, slowest }
 }
 
-describe.each<[string, Fault]>([
+const FAULTS: [string, Fault][] = [
   ['blackhole', 'blackhole'],
   ['reset', 'reset'],
   ['latency 400 ms', { latencyMs: 400 }],
-])('Redis behind a %s', (_label, fault) => {
+]
+
+describe.each(
+  KINDS.flatMap((kind) => FAULTS.map(([label, fault]) => [kind, label, fault] as const)),
+)('%s, Redis behind a %s', (kind, _label, fault) => {
   it('never fails or holds a protected call longer than commandTimeout, and recovers', async () => {
     proxy.set('none')
-    const client = new Redis({
-      port: proxy.port,
-      host: '127.0.0.1',
-      commandTimeout: 150,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => 50,
-    })
-    client.on('error', () => {})
-    await ready(client)
+    const { client, close } = await single(kind, proxy.port)
     const prefix = uniquePrefix()
     const store = new RedisStore({ client, prefix, commandTimeout: 100, pollInterval: 100 })
     const breaker = new CircuitBreaker({
@@ -92,6 +87,6 @@ describe.each<[string, Fault]>([
     await until(() => breaker.state === 'forced_open', 3_000)
     other.close()
     store.close()
-    client.disconnect()
+    close()
   }, 15_000)
 })

@@ -2,6 +2,7 @@ import { CircuitBreaker } from '@tripswitch/core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StoreUnavailablePolicy } from '../src/index.ts'
 import { keysOf } from '../src/keys.ts'
+import { fleet, KINDS, single } from './clients.ts'
 import { instances, until } from './helpers.ts'
 import { type RedisServer, startRedis } from './redis-server.ts'
 
@@ -28,9 +29,12 @@ async function calls(breaker: CircuitBreaker, count: number, fn = ok) {
   return { failed, slowest }
 }
 
-describe('Redis killed (-9) and restarted', () => {
+describe.each(KINDS)('Redis killed (-9) and restarted, %s', (kind) => {
   it('fails no protected call, still trips locally, and shares again afterwards', async () => {
-    const group = await instances(server, 2, { pollInterval: 100, syncInterval: 20 })
+    const group = await fleet(() => single(kind, server.port), 2, {
+      pollInterval: 100,
+      syncInterval: 20,
+    })
     const options = { name: 'outage', errorThreshold: 3, recoveryTimeout: 200 }
     const [a, b] = group.stores.map((store) => new CircuitBreaker({ ...options, store }))
     const errors: unknown[] = []
