@@ -72,7 +72,8 @@ async function guarded<I, Init extends object, R extends ResponseLike>(
   init: (Init & CircuitInit<R>) | undefined,
 ): Promise<R> {
   // Own property only: `circuitBreaker` set on Object.prototype must not opt every request out.
-  const own = init === undefined ? undefined : ownValue(init, 'circuitBreaker')
+  // fetch takes a null init as none; so does the wrapper.
+  const own = init === undefined || init === null ? undefined : ownValue(init, 'circuitBreaker')
   if (own === false) return fetch(input, init)
   const signal = callerSignal(input, init as { signal?: AbortSignal | null } | undefined)
   // Already aborted: fetch rejects with the caller's reason and sends nothing; nothing to count.

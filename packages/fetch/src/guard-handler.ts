@@ -84,7 +84,9 @@ export class GuardHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseError(controller: Controller, error: Error): void {
-    this.settle(this.aborted(error) ? 'ignore' : 'failure', error)
+    // A failing answer whose body then broke keeps its Retry-After.
+    if (this.aborted(error)) this.settle('ignore')
+    else this.settle('failure', error, this.outcome === 'failure' ? this.details : undefined)
     this.handler.onResponseError?.(controller, error)
   }
 

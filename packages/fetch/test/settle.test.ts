@@ -134,6 +134,15 @@ describe('a wrapped fetch that misbehaves', () => {
     expect(breaker.activeCalls).toBe(0)
   })
 
+  it('a null init is no init, as fetch takes it', async () => {
+    const up = await upstream()
+    const { registry } = setup()
+    const guarded = withCircuitBreaker(fetch, { registry })
+    const response = await guarded(`${up.base}/ok`, null as unknown as RequestInit)
+    expect(response.status).toBe(200)
+    expect(registry.get(up.base).snapshot().totals.successful).toBe(1)
+  })
+
   it('a key function that throws rejects with its error, and nothing is sent', async () => {
     const up = await upstream()
     const { registry } = setup()
