@@ -16,7 +16,7 @@ export type CircuitBreakerHealthResult<Key extends string = string> = Record<
 >
 
 /**
- * A health indicator over the module's registry, in the shape `@nestjs/terminus` (11 and 12)
+ * A health indicator over the module's registry, in the shape `@nestjs/terminus` (10 to 12)
  * expects, without importing it: use it in `HealthCheckService.check([...])`. It is provided
  * and exported by `TripswitchModule` whether or not Terminus is installed.
  */
