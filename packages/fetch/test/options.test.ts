@@ -178,3 +178,16 @@ describe('interceptor options', () => {
     }
   })
 })
+
+describe('keys from request data', () => {
+  it('stay within the registry bound (maxBreakers): idle closed breakers are evicted', async () => {
+    const { registry } = setup({ maxBreakers: 2 })
+    const evicted: string[] = []
+    registry.on('evict', ({ name }) => evicted.push(name))
+    const stand = async (_input: string, _init?: RequestInit) => new Response('ok')
+    const guarded = withCircuitBreaker(stand, { registry })
+    for (const host of ['a', 'b', 'c', 'd']) await guarded(`http://${host}.example/x`)
+    expect(registry.size).toBe(2)
+    expect(evicted).toEqual(['http://a.example', 'http://b.example'])
+  })
+})
