@@ -51,7 +51,6 @@ export abstract class SharedCircuit {
   protected holdUntil = 0
   /** Transitions applied and not yet told to listeners (see {@link announce}). */
   private unannounced: Unannounced[] | null = null
-  private announcing = false
   /** Counts since creation; made on the first call or transition (an idle breaker pays a null). */
   protected tally: Tally | null = null
 
@@ -297,12 +296,12 @@ export abstract class SharedCircuit {
    */
   protected announce(): void {
     const queue = this.unannounced
-    if (this.announcing || queue === null) return
-    this.announcing = true
+    if (queue === null || announcing.has(this)) return
+    announcing.add(this)
     try {
       for (let next = queue.shift(); next; next = queue.shift()) this.emitTransition(next)
     } finally {
-      this.announcing = false
+      announcing.delete(this)
     }
   }
 
@@ -374,6 +373,12 @@ interface Unannounced {
   readonly to: BreakerState
   readonly cause: OpenCause
 }
+
+/**
+ * Breakers telling their listeners right now. A set rather than a field: it is empty almost
+ * always, and a field would cost every idle breaker 8 bytes.
+ */
+const announcing = new Set<SharedCircuit>()
 
 const FROM_STORE: OpenCause = { reason: 'store', error: undefined }
 const FORCED: OpenCause = { reason: 'forced', error: undefined }
