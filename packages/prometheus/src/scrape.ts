@@ -69,12 +69,27 @@ interface ScrapeConfig {
   readonly produce: () => Sample[]
 }
 
+/**
+ * The `sharedLabels` of every series: none, but always the same object. prom-client formats a
+ * series' shared labels through a cache keyed by that object; without one it makes a fresh `{}`
+ * per series and adds it to that cache (a WeakMap): one entry per line, which at 100,000 series
+ * costs more in garbage collection than the rest of the scrape.
+ */
+const NO_SHARED_LABELS: Readonly<Record<string, string>> = Object.freeze({})
+
 // The series are made from the snapshots at each scrape and never stored in the metric, so an
 // evicted breaker's series disappear at the next scrape and nothing is kept between scrapes.
-function metricObject(metric: Gauge<string> | Counter<string>, samples: Sample[]): MetricObject {
+function metricObject(
+  metric: Gauge<string> | Counter<string>,
+  samples: Sample[],
+  forText: boolean,
+): MetricObject {
   const { name, help } = metric as unknown as { name: string; help: string }
   const type = metric instanceof Counter ? 'counter' : 'gauge'
-  return { name, help, type, aggregator: 'sum', values: samples } as unknown as MetricObject
+  const values = forText
+    ? samples.map(({ labels, value }) => ({ labels, value, sharedLabels: NO_SHARED_LABELS }))
+    : samples
+  return { name, help, type, aggregator: 'sum', values } as unknown as MetricObject
 }
 
 /** A gauge whose series are made at scrape time. */
@@ -87,7 +102,12 @@ export class ScrapeGauge extends Gauge<string> {
   }
 
   override async get(): Promise<MetricObject> {
-    return metricObject(this, this.produce())
+    return metricObject(this, this.produce(), false)
+  }
+
+  /** What prom-client writes as text (it prefers this to `get`, as for its histograms). */
+  async getForPromString(): Promise<MetricObject> {
+    return metricObject(this, this.produce(), true)
   }
 }
 
@@ -101,6 +121,11 @@ export class ScrapeCounter extends Counter<string> {
   }
 
   override async get(): Promise<MetricObject> {
-    return metricObject(this, this.produce())
+    return metricObject(this, this.produce(), false)
+  }
+
+  /** What prom-client writes as text (it prefers this to `get`, as for its histograms). */
+  async getForPromString(): Promise<MetricObject> {
+    return metricObject(this, this.produce(), true)
   }
 }
