@@ -43,7 +43,7 @@ export function points(data: MetricData[], name: string): Array<DataPoint<number
 }
 
 /** The value of the point of `name` whose attributes include `attributes`. */
-export function valueOf(
+export function pointValue(
   data: MetricData[],
   name: string,
   attributes: Record<string, string>,

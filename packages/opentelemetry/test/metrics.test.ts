@@ -2,7 +2,7 @@ import { CircuitBreakerRegistry } from '@tripswitch/core'
 import { FakeClock } from '@tripswitch/core/testing'
 import { describe, expect, it } from 'vitest'
 import { instrument } from '../src/index.ts'
-import { meterSetup, points, valueOf } from './helpers.ts'
+import { meterSetup, points, pointValue } from './helpers.ts'
 
 const fail = () => Promise.reject(new Error('down'))
 
@@ -20,10 +20,10 @@ describe('instrument: observable instruments through a real MeterProvider', () =
     await expect(payments.execute(fail)).rejects.toThrow()
     let data = await collect()
     const circuit = { 'tripswitch.circuit': 'payments' }
-    expect(valueOf(data, 'tripswitch.circuit.failure_rate', circuit)).toBe(0.5)
-    expect(valueOf(data, 'tripswitch.circuit.buffered_calls', circuit)).toBe(2)
+    expect(pointValue(data, 'tripswitch.circuit.failure_rate', circuit)).toBe(0.5)
+    expect(pointValue(data, 'tripswitch.circuit.buffered_calls', circuit)).toBe(2)
     expect(
-      valueOf(data, 'tripswitch.circuit.state', { ...circuit, 'tripswitch.state': 'closed' }),
+      pointValue(data, 'tripswitch.circuit.state', { ...circuit, 'tripswitch.state': 'closed' }),
     ).toBe(1)
 
     await expect(payments.execute(fail)).rejects.toThrow()
@@ -32,16 +32,16 @@ describe('instrument: observable instruments through a real MeterProvider', () =
     })
     data = await collect()
     expect(
-      valueOf(data, 'tripswitch.circuit.state', { ...circuit, 'tripswitch.state': 'open' }),
+      pointValue(data, 'tripswitch.circuit.state', { ...circuit, 'tripswitch.state': 'open' }),
     ).toBe(1)
     expect(
-      valueOf(data, 'tripswitch.calls', { ...circuit, 'tripswitch.call.kind': 'failed' }),
+      pointValue(data, 'tripswitch.calls', { ...circuit, 'tripswitch.call.kind': 'failed' }),
     ).toBe(2)
     expect(
-      valueOf(data, 'tripswitch.calls', { ...circuit, 'tripswitch.call.kind': 'not_permitted' }),
+      pointValue(data, 'tripswitch.calls', { ...circuit, 'tripswitch.call.kind': 'not_permitted' }),
     ).toBe(1)
     expect(
-      valueOf(data, 'tripswitch.circuit.transitions', {
+      pointValue(data, 'tripswitch.circuit.transitions', {
         ...circuit,
         'tripswitch.state.from': 'closed',
         'tripswitch.state.to': 'open',
@@ -51,7 +51,7 @@ describe('instrument: observable instruments through a real MeterProvider', () =
     clock.advance(10_000)
     data = await collect()
     expect(
-      valueOf(data, 'tripswitch.circuit.state', { ...circuit, 'tripswitch.state': 'half_open' }),
+      pointValue(data, 'tripswitch.circuit.state', { ...circuit, 'tripswitch.state': 'half_open' }),
     ).toBe(1)
     expect(points(data, 'tripswitch.circuit.state')).toHaveLength(5)
 
@@ -73,13 +73,16 @@ describe('instrument: observable instruments through a real MeterProvider', () =
     await payments.execute(() => 'disabled circuit, still counted').catch(() => undefined)
     data = await collect()
     expect(
-      valueOf(data, 'tripswitch.circuit.state', { ...circuit, 'tripswitch.state': 'half_open' }),
+      pointValue(data, 'tripswitch.circuit.state', { ...circuit, 'tripswitch.state': 'half_open' }),
     ).toBe(1)
     expect(
-      valueOf(data, 'tripswitch.circuit.state', { ...circuit, 'tripswitch.state': 'forced_open' }),
+      pointValue(data, 'tripswitch.circuit.state', {
+        ...circuit,
+        'tripswitch.state': 'forced_open',
+      }),
     ).toBe(0)
     expect(
-      valueOf(data, 'tripswitch.calls', { ...circuit, 'tripswitch.call.kind': 'not_permitted' }),
+      pointValue(data, 'tripswitch.calls', { ...circuit, 'tripswitch.call.kind': 'not_permitted' }),
     ).toBe(1)
   })
 
@@ -99,7 +102,7 @@ describe('instrument: observable instruments through a real MeterProvider', () =
     expect(names(await ma.collect())).toEqual(['only-a'])
     expect(names(await mb.collect())).toEqual(['only-b'])
     expect(
-      valueOf(await mb.collect(), 'tripswitch.circuit.state', {
+      pointValue(await mb.collect(), 'tripswitch.circuit.state', {
         'tripswitch.state': 'forced_open',
       }),
     ).toBe(1)
