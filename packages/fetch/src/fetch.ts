@@ -24,7 +24,7 @@ import {
   settleError,
   settleStatus,
 } from './settle.ts'
-import { composeSignal, type Deadline, startDeadline } from './timeout.ts'
+import { type Deadline, startDeadline } from './timeout.ts'
 
 export type { ResponseLike }
 
@@ -141,11 +141,10 @@ async function sendTimed<I, Init extends object, R extends ResponseLike>(
   let response: R
   try {
     // Inside the try: whatever throws from here on settles the permit.
-    deadline = startDeadline(call.breaker, call.outcome.timeout as number)
-    const sent = { ...init, signal: composeSignal(deadline, call.signal) } as Init
-    response = await fetch(input, sent)
+    deadline = startDeadline(call.breaker, call.outcome.timeout as number, call.signal)
+    response = await fetch(input, { ...init, signal: deadline.signal } as Init)
   } catch (error) {
-    deadline?.cancel()
+    deadline?.release()
     const timedOut = deadline?.error
     if (timedOut === undefined) settleError(call, error)
     else call.permit.failure(timedOut)
@@ -153,14 +152,19 @@ async function sendTimed<I, Init extends object, R extends ResponseLike>(
   }
   // A fetch that ignored the signal and answered late still timed out.
   if (deadline.error !== undefined) {
+    deadline.release()
     call.permit.failure(deadline.error)
     discard(response)
     throw deadline.error
   }
   try {
     // The deadline also bounds detectError: one that never settles cannot hold the permit.
-    return await settle(response, call, deadline)
-  } finally {
+    const settled = await settle(response, call, deadline)
+    // The timer stops; the caller's signal still aborts the body it is about to read.
     deadline.cancel()
+    return settled
+  } catch (error) {
+    deadline.release()
+    throw error
   }
 }

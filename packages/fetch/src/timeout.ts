@@ -1,19 +1,28 @@
 import { type CircuitBreaker, CircuitTimeoutError, schedule } from '@tripswitch/core'
+import { follow } from './follow.ts'
 
 /** A request's deadline: its signal aborts with a `CircuitTimeoutError` when it passes. */
 export interface Deadline {
+  /** The signal to send with: aborts at the deadline, and when the caller's signal aborts. */
   readonly signal: AbortSignal
   /** The timeout error, once the deadline has passed; undefined before. */
   readonly error: CircuitTimeoutError | undefined
-  /** Stops the timer (the answer came in time). */
+  /** Stops the timer (the answer came in time); the caller's signal still aborts the body. */
   cancel(): void
+  /** Stops the timer and stops following the caller's signal (the request is over). */
+  release(): void
 }
 
 /**
- * Starts a `timeout` ms deadline on the breaker's clock, so a test clock moves it too. The
- * permit failed with its error counts a timeout (core emits `timeout`, `totals.timeouts`).
+ * Starts a `timeout` ms deadline on the breaker's clock, so a test clock moves it too, composed
+ * with the caller's signal. The permit failed with its error counts a timeout (core emits
+ * `timeout`, `totals.timeouts`).
  */
-export function startDeadline(breaker: CircuitBreaker, timeout: number): Deadline {
+export function startDeadline(
+  breaker: CircuitBreaker,
+  timeout: number,
+  caller: AbortSignal | undefined,
+): Deadline {
   const controller = new AbortController()
   let error: CircuitTimeoutError | undefined
   const cancel = schedule(
@@ -24,22 +33,18 @@ export function startDeadline(breaker: CircuitBreaker, timeout: number): Deadlin
     },
     timeout,
   )
+  const unfollow = caller === undefined ? undefined : follow(caller, controller)
   return {
     signal: controller.signal,
     get error() {
       return error
     },
     cancel,
+    release() {
+      cancel()
+      unfollow?.()
+    },
   }
-}
-
-/**
- * The signal to send with: the deadline's, composed with the caller's when there is one.
- * `AbortSignal.any` holds its sources weakly and adds no listener to the caller's signal, so a
- * long-lived caller signal used for many requests accumulates nothing.
- */
-export function composeSignal(deadline: Deadline, caller: AbortSignal | undefined): AbortSignal {
-  return caller === undefined ? deadline.signal : AbortSignal.any([caller, deadline.signal])
 }
 
 /** `value`, or a rejection with the deadline's error if the deadline passes first. */

@@ -1,7 +1,10 @@
 import { getEventListeners } from 'node:events'
+import { setFlagsFromString } from 'node:v8'
+import { runInNewContext } from 'node:vm'
 import { isCircuitTimeoutError } from '@tripswitch/core'
 import { fetch as undiciFetch } from 'undici'
 import { describe, expect, it } from 'vitest'
+import { followerCount } from '../src/follow.ts'
 import { withCircuitBreaker } from '../src/index.ts'
 import { rejection, setup, until, upstream } from './helpers.ts'
 
@@ -77,7 +80,7 @@ describe.each(FETCHES)('aborts and timeouts with %s', (_name, baseFetch) => {
     expect(clock.pendingTimers).toBe(0)
   })
 
-  it('clears the deadline when the headers arrive, and leaves no listener on the caller signal', async () => {
+  it('clears the deadline when the headers arrive, and adds one listener to the caller signal for any number of requests', async () => {
     const up = await upstream()
     const { registry, clock } = setup()
     const guarded = withCircuitBreaker(baseFetch, { registry, timeout: 1_000 })
@@ -87,7 +90,8 @@ describe.each(FETCHES)('aborts and timeouts with %s', (_name, baseFetch) => {
       await response.text()
     }
     expect(clock.pendingTimers).toBe(0)
-    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0)
+    // One listener per caller signal, whatever the number of requests that used it.
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(1)
     clock.advance(10_000)
     expect(registry.get(up.base).snapshot().totals).toMatchObject({ successful: 20, failed: 0 })
   })
@@ -100,6 +104,13 @@ describe.each(FETCHES)('aborts and timeouts with %s', (_name, baseFetch) => {
     const response = await guarded(`${up.base}/stream/1000`, { signal: controller.signal })
     const reader = (response.body as ReadableStream<Uint8Array>).getReader()
     await reader.read()
+    // Collections while the body streams must not drop the link from the caller's signal.
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    for (let i = 0; i < 3; i++) {
+      gc()
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    }
     controller.abort()
     expect(await rejection(reader.read())).toMatchObject({ name: 'AbortError' })
     expect(registry.get(up.base).snapshot().totals).toMatchObject({ successful: 1, failed: 0 })
@@ -163,5 +174,29 @@ describe('a detectError that never settles', () => {
     expect(isCircuitTimeoutError(await rejection(pending))).toBe(true)
     expect(breaker.activeCalls).toBe(0)
     expect(breaker.snapshot().totals).toMatchObject({ failed: 1, timeouts: 1 })
+  })
+})
+
+describe('a long-lived caller signal used by many timed requests', () => {
+  it('forgets each request once it is collected (no growth), and still aborts the ones in flight', async () => {
+    setFlagsFromString('--expose-gc')
+    const gc = runInNewContext('gc') as () => void
+    const up = await upstream()
+    const { registry } = setup()
+    const guarded = withCircuitBreaker(fetch, { registry, timeout: 60_000 })
+    const shutdown = new AbortController()
+    for (let i = 0; i < 50; i++)
+      await (await guarded(`${up.base}/ok`, { signal: shutdown.signal })).text()
+    for (let i = 0; i < 20 && followerCount(shutdown.signal) > 0; i++) {
+      gc()
+      await new Promise((resolve) => setTimeout(resolve, 10))
+    }
+    expect(followerCount(shutdown.signal)).toBe(0)
+    const pending = guarded(`${up.base}/hang`, { signal: shutdown.signal })
+    await until(() => up.count === 51)
+    expect(followerCount(shutdown.signal)).toBe(1)
+    shutdown.abort()
+    expect(await rejection(pending)).toMatchObject({ name: 'AbortError' })
+    expect(registry.get(up.base).snapshot().totals).toMatchObject({ successful: 50, ignored: 1 })
   })
 })
