@@ -75,6 +75,8 @@ export class CircuitBreakerRegistry {
   // A Map iterates in insertion order; re-inserting on use keeps it least-recently-used first.
   private readonly breakers = new Map<string, CircuitBreaker>()
   private overflowBreaker: CircuitBreaker | null = null
+  /** The most recently used breaker: the last in `breakers`, which needs no reordering. */
+  private newest: CircuitBreaker | null = null
   private readonly emitter = new Emitter<RegistryEvents>()
   // Forwarding starts with the first stateChange listener and then stays on (re-subscribing
   // must not attach twice); a dropped breaker is detached so it no longer speaks for the registry.
@@ -122,14 +124,19 @@ export class CircuitBreakerRegistry {
     nonEmptyString(name, 'name')
     const existing = this.breakers.get(name)
     if (existing !== undefined) {
-      this.breakers.delete(name)
-      this.breakers.set(name, existing)
+      // Most requests ask for the breaker they asked for last: it is already the newest.
+      if (existing !== this.newest) {
+        this.breakers.delete(name)
+        this.breakers.set(name, existing)
+        this.newest = existing
+      }
       return existing
     }
     const own = options === undefined ? undefined : this.perBreaker(options)
     if (this.breakers.size >= this.maxBreakers && !this.evictOne()) return this.overflow(name)
     const breaker = new CircuitBreaker({ ...this.defaults, ...own, name })
     this.breakers.set(name, breaker)
+    this.newest = breaker
     this.attach(breaker)
     return breaker
   }
@@ -144,6 +151,7 @@ export class CircuitBreakerRegistry {
     const breaker = this.breakers.get(name)
     if (breaker === undefined) return false
     breaker.dispose()
+    if (breaker === this.newest) this.newest = null
     this.detach.get(breaker)?.()
     this.detach.delete(breaker)
     return this.breakers.delete(name)
