@@ -1,5 +1,5 @@
 import dc from 'node:diagnostics_channel'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import {
   type CallEndMessage,
   type CallStartMessage,
@@ -132,6 +132,28 @@ describe('diagnostics_channel', () => {
       expect(warnings.map((w) => w.message)).toEqual(['subscriber bug'])
     } finally {
       process.off('uncaughtException', onWarning)
+    }
+  })
+
+  it('publishes nothing and still works where there is no diagnostics_channel (browsers)', async () => {
+    const proc = process as { getBuiltinModule?: unknown }
+    const original = proc.getBuiltinModule
+    delete proc.getBuiltinModule
+    vi.resetModules()
+    try {
+      const diagnostics = await import('../src/diagnostics.ts')
+      expect(diagnostics.transitionChannel).toBeUndefined()
+      expect(diagnostics.callEndChannel).toBeUndefined()
+      const core = await import('../src/index.ts')
+      const seen = listen('tripswitch:transition')
+      const b = new core.CircuitBreaker({ name: 'no-node', errorThreshold: 1 })
+      await expect(b.execute(fail)).rejects.toThrow('down')
+      expect(b.state).toBe('open')
+      await expect(b.execute(() => 1)).rejects.toMatchObject({ code: 'ERR_CIRCUIT_OPEN' })
+      expect(seen).toEqual([])
+    } finally {
+      proc.getBuiltinModule = original
+      vi.resetModules()
     }
   })
 })
