@@ -109,6 +109,29 @@ describe.each(expressVersions)('$version', ({ express }) => {
       expect(off.lines).toEqual([])
     })
 
+    it('keeps answering and counting when the logger throws', async () => {
+      const { registry } = fakeRegistry()
+      const warnings: Error[] = []
+      const onWarning = (warning: Error) => warnings.push(warning)
+      process.on('warning', onWarning)
+      try {
+        const boom = () => {
+          throw new Error('log sink down')
+        }
+        const app = express()
+        const options = { registry, logger: { warn: boom, info: boom }, errorThreshold: 1 }
+        app.get('/svc', circuitBreaker(options), fail)
+        const served = await serve(app)
+        expect((await served.fetch('/svc')).status).toBe(500)
+        expect((await served.fetch('/svc')).status).toBe(503)
+        expect(registry.get('GET /svc').state).toBe('open')
+        await new Promise((resolve) => setImmediate(resolve))
+        expect(warnings.some((w) => String(w.message).includes('log sink down'))).toBe(true)
+      } finally {
+        process.off('warning', onWarning)
+      }
+    })
+
     it('accepts console', () => {
       expect(() => circuitBreaker({ clock: new FakeClock(), logger: console })).not.toThrow()
     })
