@@ -5,7 +5,9 @@ import type { ClientSeam, ScriptCall, SubscriberHandlers } from './seam.ts'
 
 /** Keys and arguments of a node-redis `eval`/`evalSha` call. */
 export interface NodeRedisEvalOptions {
+  /** The breaker's keys (`KEYS`), all in one hash slot. */
   keys: string[]
+  /** The script's arguments (`ARGV`), as strings. */
   arguments: string[]
 }
 
@@ -13,16 +15,27 @@ export interface NodeRedisEvalOptions {
 interface NodeRedisCommon {
   /** True between `connect()` and `close()`/`destroy()`. */
   readonly isOpen: boolean
+  /** Runs a loaded script by its SHA-1 (every store operation). */
   evalSha(sha: string, options: NodeRedisEvalOptions): Promise<unknown>
+  /** Runs a script by its source, loading it (after a `NOSCRIPT` answer). */
   eval(script: string, options: NodeRedisEvalOptions): Promise<unknown>
+  /** The poll's check on a cluster (a read routed by its key). */
   hGet(key: string, field: string): Promise<unknown>
+  /** With `pExpire`: the poll's write while Redis is down. */
   hSet(key: string, field: string, value: number): Promise<unknown>
+  /** Expiry of the poll's write, in ms. */
   pExpire(key: string, ms: number): Promise<unknown>
+  /** `store.delete(name)`: the keys of one breaker. */
   del(keys: string[]): Promise<unknown>
+  /** On the store's own duplicate only: the `<prefix>events` channel. */
   subscribe(channel: string, listener: (message: string, channel: string) => unknown): Promise<void>
+  /** On the store's own duplicate only (you connect the client you pass). */
   connect(): Promise<unknown>
+  /** On the store's own duplicate only, at `store.close()`. */
   destroy(): void
+  /** `ready` (`connect` for a cluster) and `error` listeners, removed at `store.close()`. */
   on(event: string, listener: (...args: unknown[]) => void): unknown
+  /** Removes a listener added with `on`. */
   off(event: string, listener: (...args: unknown[]) => void): unknown
 }
 
@@ -30,13 +43,17 @@ interface NodeRedisCommon {
 export interface NodeRedisClient extends NodeRedisCommon {
   /** True while connected and ready for commands. */
   readonly isReady: boolean
+  /** The poll's check on one Redis. */
   ping(): Promise<unknown>
+  /** A new client with the same options: the store's pub/sub connection. */
   duplicate(): NodeRedisClient
 }
 
 /** The part of a node-redis v5 cluster client (`createCluster()`) the store uses. */
 export interface NodeRedisCluster extends NodeRedisCommon {
+  /** The cluster's masters (tells a cluster from a client). */
   readonly masters: readonly unknown[]
+  /** A new cluster client with the same options: the store's pub/sub connection. */
   duplicate(): NodeRedisCluster
 }
 

@@ -1,5 +1,5 @@
 import { CircuitBreaker, InvalidOptionsError } from '@tripswitch/core'
-import { createClient } from 'redis'
+import { createClient, createSentinel } from 'redis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { RedisStore, type RedisStoreOptions } from '../src/index.ts'
 import { keysOf } from '../src/keys.ts'
@@ -72,6 +72,16 @@ describe('RedisStore on a node-redis client', () => {
     )
     expect(() => new RedisStore({ client: lookalike } as unknown as RedisStoreOptions)).toThrow(
       /client/,
+    )
+  })
+
+  it('refuses a node-redis Sentinel client (not supported), naming the option', () => {
+    const sentinel = createSentinel({
+      name: 'mymaster',
+      sentinelRootNodes: [{ host: '127.0.0.1', port: 1 }],
+    })
+    expect(() => new RedisStore({ client: sentinel } as unknown as RedisStoreOptions)).toThrow(
+      expect.objectContaining({ name: 'InvalidOptionsError', option: 'client' }),
     )
   })
 
