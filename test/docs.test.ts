@@ -135,8 +135,9 @@ describe('README.md', () => {
   })
 
   it('links every example README', () => {
-    for (const dir of readdirSync(join(root, 'examples')))
-      expect(readme).toContain(`(examples/${dir}/README.md)`)
+    const examples = readdirSync(join(root, 'examples'), { withFileTypes: true })
+    for (const dir of examples.filter((entry) => entry.isDirectory()))
+      expect(readme).toContain(`(examples/${dir.name}/README.md)`)
   })
 })
 
