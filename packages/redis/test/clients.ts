@@ -1,5 +1,6 @@
 import { type Cluster, Redis } from 'ioredis'
 import { createClient, createCluster } from 'redis'
+import { onTestFinished } from 'vitest'
 import { type RedisClient, RedisStore, type RedisStoreOptions } from '../src/index.ts'
 import { uniquePrefix } from './helpers.ts'
 import type { RedisCluster } from './redis-cluster.ts'
@@ -87,12 +88,11 @@ export async function fleet(
     ({ client }) =>
       new RedisStore({ pollInterval: 200, syncInterval: 50, ...options, client, prefix }),
   )
-  return {
-    prefix,
-    stores,
-    close() {
-      for (const s of stores) s.close()
-      for (const m of made) m.close()
-    },
+  const close = () => {
+    for (const s of stores) s.close()
+    for (const m of made) m.close()
   }
+  // Closed however the test ends: a failed assertion leaves no client reconnecting forever.
+  onTestFinished(close)
+  return { prefix, stores, close }
 }
