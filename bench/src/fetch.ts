@@ -62,6 +62,9 @@ function variants(
   const origin = new CircuitBreakerRegistry()
   const fixed = new CircuitBreakerRegistry()
   const timed = new CircuitBreakerRegistry()
+  const composed = new CircuitBreakerRegistry()
+  const shutdown = new AbortController()
+  const withSignal = withCircuitBreaker(fetch, { registry: composed, timeout: 5_000 })
   return [
     { name: 'fetch', fetch },
     {
@@ -83,6 +86,11 @@ function variants(
       name: '+ withCircuitBreaker (origin key, timeout: 5000)',
       fetch: withCircuitBreaker(fetch, { registry: timed, timeout: 5_000 }),
       registry: timed,
+    },
+    {
+      name: '+ withCircuitBreaker (timeout: 5000, one caller signal for every request)',
+      fetch: (input) => withSignal(input, { signal: shutdown.signal }),
+      registry: composed,
     },
   ]
 }
