@@ -57,15 +57,24 @@ function admit(
     failUndispatched(handler, error)
     return
   }
-  breaker.acquire().then(
-    (permit) =>
-      send(
-        dispatch,
-        opts,
-        new GuardHandler(handler, permit, breaker, parsed.outcome, request, opts),
-      ),
-    (error: unknown) => failUndispatched(handler, error),
-  )
+  breaker
+    .acquire()
+    .then(
+      (permit) =>
+        send(
+          dispatch,
+          opts,
+          new GuardHandler(handler, permit, breaker, parsed.outcome, request, opts),
+        ),
+      (error: unknown) => failUndispatched(handler, error),
+    )
+    // The caller's handler threw while told of a refusal: nothing is left to settle, and a
+    // rejection here would be unhandled. Reported, never swallowed silently.
+    .catch((error: unknown) => {
+      process.emitWarning(
+        `@tripswitch/fetch: a dispatch handler threw while told of a refusal: ${String(error)}`,
+      )
+    })
 }
 
 function send(

@@ -168,6 +168,27 @@ describe('circuitBreaker() on an undici Agent', () => {
   })
 })
 
+describe('a raw dispatch handler that throws when told of a refusal', () => {
+  it('is reported as a process warning, not an unhandled rejection', async () => {
+    const up = await upstream()
+    const { registry } = setup()
+    const dispatcher = agent({ registry, errorThreshold: 1 })
+    expect(await get(dispatcher, `${up.base}/status/500`, 1)).toEqual(['500'])
+    const warned = new Promise<Error>((resolve) => process.once('warning', resolve))
+    dispatcher.dispatch(
+      { origin: up.base, path: '/ok', method: 'GET' },
+      {
+        onRequestStart: () => undefined,
+        onResponseError: () => {
+          throw new Error('handler bug')
+        },
+      },
+    )
+    expect((await warned).message).toContain('handler bug')
+    expect(up.count).toBe(1)
+  })
+})
+
 describe('circuitBreaker() on an undici Pool', () => {
   it('needs a fixed key (a Pool gives no origin), and then guards every request', async () => {
     const up = await upstream()
