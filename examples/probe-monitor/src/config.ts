@@ -1,4 +1,5 @@
-import { type CircuitBreakerOptions, isInvalidOptionsError, resolveOptions } from '@tripswitch/core'
+import { type CircuitBreakerOptions, isInvalidOptionsError } from '@tripswitch/core'
+import { resolveOptions } from '@tripswitch/core/adapter'
 import { LOG_LEVELS, type LogLevel } from './log.ts'
 
 /** The monitor's settings, read from the environment by {@link readConfig}. */

@@ -1,8 +1,8 @@
 import type { CircuitBreaker } from '@tripswitch/core'
+import { checks } from '@tripswitch/core/adapter'
 import type { AxiosInstance, InternalAxiosRequestConfig } from 'axios'
 import { type Attachment, guardAdapter } from './guard.ts'
 import type { AttachOptions, AxiosOutcomeOptions, RequestCircuitOptions } from './options.ts'
-import { ownValue } from './own-options.ts'
 import { type ParsedOptions, parseOptions, parseRequestOptions } from './parse-options.ts'
 
 /** Removes what {@link attachCircuitBreaker} installed; calling it twice is harmless. */
@@ -43,7 +43,7 @@ function admit(
   attachment: Attachment,
 ): InternalAxiosRequestConfig {
   // Own property only: `circuitBreaker` set on Object.prototype must not opt every request out.
-  const own = ownValue(config, 'circuitBreaker') as RequestCircuitOptions | false | undefined
+  const own = checks.ownValue(config, 'circuitBreaker') as RequestCircuitOptions | false | undefined
   if (own === false) return config
   let breaker: CircuitBreaker
   let outcome: AxiosOutcomeOptions = parsed.outcome

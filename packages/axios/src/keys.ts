@@ -1,4 +1,4 @@
-import { checks } from '@tripswitch/core'
+import { checks } from '@tripswitch/core/adapter'
 import type { InternalAxiosRequestConfig } from 'axios'
 import type { KeyFunction, KeyMode } from './options.ts'
 

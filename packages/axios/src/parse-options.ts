@@ -1,10 +1,10 @@
 import {
   type CircuitBreakerRegistry,
-  checks,
   defaultRegistry,
   InvalidOptionsError,
   isInvalidOptionsError,
 } from '@tripswitch/core'
+import { checks } from '@tripswitch/core/adapter'
 import { keyFunction } from './keys.ts'
 import type {
   AttachOptions,
@@ -13,7 +13,6 @@ import type {
   KeyFunction,
   RequestCircuitOptions,
 } from './options.ts'
-import { ownOptions } from './own-options.ts'
 
 /** Attach options, validated and split into adapter and core parts. */
 export interface ParsedOptions {
@@ -43,7 +42,7 @@ const OUTCOME_OPTIONS = ['acceptClientErrors', 'detectError', 'honorRetryAfter']
 export function parseOptions(input: AttachOptions = {}): ParsedOptions {
   checks.objectWith([], 'an options object')(input, 'options')
   // Own properties only: a value set on Object.prototype is never an option.
-  const { registry = defaultRegistry(), key, ...rest } = ownOptions(input) as AttachOptions
+  const { registry = defaultRegistry(), key, ...rest } = checks.ownOptions(input) as AttachOptions
   if (!isRegistry(registry)) throw new InvalidOptionsError('registry', 'a registry', registry)
   if (key !== undefined && typeof key !== 'function') {
     checks.oneOf(['origin', 'host'])(key, 'key')
@@ -59,7 +58,7 @@ export function parseRequestOptions(
   parsed: ParsedOptions,
 ): { key: string | undefined; outcome: AxiosOutcomeOptions; breakerOptions: AxiosBreakerOptions } {
   checks.objectWith([], 'false or an options object')(input, 'circuitBreaker')
-  const { key, ...rest } = ownOptions(input, 'circuitBreaker.') as RequestCircuitOptions
+  const { key, ...rest } = checks.ownOptions(input, 'circuitBreaker.') as RequestCircuitOptions
   if (key !== undefined) checks.nonEmptyString(key, 'circuitBreaker.key')
   const own = splitOutcome(rest, 'circuitBreaker.')
   const breakerOptions = { ...parsed.breakerOptions, ...own.breakerOptions }
@@ -73,7 +72,7 @@ function splitOutcome(
   prefix: string,
 ): { outcome: AxiosOutcomeOptions; breakerOptions: AxiosBreakerOptions } {
   // Prototype-free copies: the named reads below see only what the caller gave.
-  const breakerOptions = ownOptions(input) as AxiosOutcomeOptions & AxiosBreakerOptions
+  const breakerOptions = checks.ownOptions(input) as AxiosOutcomeOptions & AxiosBreakerOptions
   const { acceptClientErrors, detectError, honorRetryAfter } = breakerOptions
   for (const option of OUTCOME_OPTIONS) delete (breakerOptions as Record<string, unknown>)[option]
   if (acceptClientErrors !== undefined) boolean(acceptClientErrors, `${prefix}acceptClientErrors`)

@@ -1,10 +1,5 @@
-import {
-  type FailureDetails,
-  type Outcome,
-  outboundOutcome,
-  type Permit,
-  parseRetryAfter,
-} from '@tripswitch/core'
+import type { FailureDetails, Outcome, Permit } from '@tripswitch/core'
+import { outboundOutcome, parseRetryAfter } from '@tripswitch/core/adapter'
 import { type AxiosResponse, type InternalAxiosRequestConfig, isAxiosError, isCancel } from 'axios'
 import type { Guard } from './guard.ts'
 import type { AxiosOutcomeOptions } from './options.ts'

@@ -1,10 +1,5 @@
-import {
-  type CircuitBusyError,
-  type CircuitOpenError,
-  type CircuitTimeoutError,
-  openCircuitResponse,
-  timeoutResponse,
-} from '@tripswitch/core'
+import type { CircuitBusyError, CircuitOpenError, CircuitTimeoutError } from '@tripswitch/core'
+import { openCircuitResponse, timeoutResponse } from '@tripswitch/core/adapter'
 import type { Response } from 'express'
 
 /** The default answer to a refused request: core's 503, `Retry-After` and `no-store`. */

@@ -1,14 +1,12 @@
 import {
   type CircuitBreaker,
   CircuitTimeoutError,
-  filterThrownError,
-  inboundOutcome,
   isCircuitBusyError,
   isCircuitOpenError,
   type Outcome,
   type Permit,
-  schedule,
 } from '@tripswitch/core'
+import { filterThrownError, inboundOutcome, schedule } from '@tripswitch/core/adapter'
 import type { NextFunction, Request, Response } from 'express'
 import { sendBusy, sendOpen, sendTimeout } from './answers.ts'
 import { capturedError } from './capture-errors.ts'

@@ -4,9 +4,9 @@ import type {
   CircuitBreakerRegistry,
   CircuitOpenError,
   Clock,
-  HttpDetectError,
   StateStore,
 } from '@tripswitch/core'
+import type { HttpDetectError } from '@tripswitch/core/adapter'
 import type { NextFunction, Request, Response } from 'express'
 import type { TransitionLogger } from './transitions.ts'
 

@@ -3,11 +3,10 @@ import {
   CircuitBreakerRegistry,
   type Clock,
   defaultRegistry,
-  type HttpDetectError,
   InvalidOptionsError,
-  resolveOptions,
   type StateStore,
 } from '@tripswitch/core'
+import { type HttpDetectError, resolveOptions } from '@tripswitch/core/adapter'
 import type { Request, Response } from 'express'
 import type { CircuitBreakerMiddlewareOptions, CircuitOpenHandler } from './options.ts'
 import { ownOptions } from './safe-input.ts'

@@ -1,4 +1,5 @@
-import { type CircuitOpenError, openCircuitResponse } from '@tripswitch/core'
+import type { CircuitOpenError } from '@tripswitch/core'
+import { openCircuitResponse } from '@tripswitch/core/adapter'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import { CircuitBreakerOpenError, CircuitBreakerTimeoutError } from './errors.ts'
 import type { CircuitAnswerHook } from './options.ts'

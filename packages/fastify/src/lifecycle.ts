@@ -1,4 +1,5 @@
-import { CircuitOpenError, inboundOutcome, type Outcome } from '@tripswitch/core'
+import { CircuitOpenError, type Outcome } from '@tripswitch/core'
+import { inboundOutcome } from '@tripswitch/core/adapter'
 import type {
   FastifyReply,
   FastifyRequest,

@@ -1,10 +1,5 @@
-import type {
-  BreakerDefaults,
-  CircuitBreakerRegistry,
-  Clock,
-  HttpDetectError,
-  StateStore,
-} from '@tripswitch/core'
+import type { BreakerDefaults, CircuitBreakerRegistry, Clock, StateStore } from '@tripswitch/core'
+import type { HttpDetectError } from '@tripswitch/core/adapter'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 
 /**

@@ -1,20 +1,14 @@
-import { checks, InvalidOptionsError } from '@tripswitch/core'
+import { InvalidOptionsError } from '@tripswitch/core'
+import { checks } from '@tripswitch/core/adapter'
 
 /**
- * The own enumerable properties of an options object but those in `omit`, in a record without a
- * prototype, so that nothing set on `Object.prototype` reads as an option (here or in core,
- * which reads what it is given by name). An own `__proto__` key (what
- * `JSON.parse('{"__proto__": {...}}')` makes) is refused: copied by assignment it would become
- * the prototype of the copy, and its members would pass as options that were never validated.
+ * Core's own-property reading (`checks.ownOptions`: no prototype, an own `__proto__` refused)
+ * without the keys in `omit`, which the adapter takes for itself.
  * @throws {InvalidOptionsError} for an own `__proto__` key.
  */
 export function ownOptions(input: object, omit: readonly string[] = []): Record<string, unknown> {
-  const record: Record<string, unknown> = Object.create(null)
-  for (const key of Object.keys(input)) {
-    const value: unknown = (input as Record<string, unknown>)[key]
-    if (key === '__proto__') throw new InvalidOptionsError(key, 'absent (not an option)', value)
-    if (!omit.includes(key)) record[key] = value
-  }
+  const record = checks.ownOptions(input)
+  for (const key of omit) delete record[key]
   return record
 }
 

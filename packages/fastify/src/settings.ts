@@ -1,9 +1,5 @@
-import {
-  type BreakerDefaults,
-  resolveOptions,
-  type Strategy,
-  usedByStrategy,
-} from '@tripswitch/core'
+import type { BreakerDefaults, Strategy } from '@tripswitch/core'
+import { resolveOptions, usedByStrategy } from '@tripswitch/core/adapter'
 import { asWritten, expect, is, isOptionsObject, optional } from './check.ts'
 import { type CircuitBreakerRouteOptions, COMPAT_DEFAULTS } from './options.ts'
 import { ownOptions } from './safe-input.ts'

@@ -6,14 +6,12 @@ import {
 import {
   type CircuitBreaker,
   type CircuitBusyError,
-  filterThrownError,
-  inboundOutcome,
   isCircuitBusyError,
   isCircuitOpenError,
   type Outcome,
   type Permit,
-  statusOfError,
 } from '@tripswitch/core'
+import { filterThrownError, inboundOutcome, statusOfError } from '@tripswitch/core/adapter'
 import { from, isObservable, Observable, of, type Subscriber, type Subscription } from 'rxjs'
 import { CircuitOpenException } from './circuit-breaker.exception.ts'
 import { onClientGone, setHeaders, statusOf } from './circuit-breaker.response.ts'

@@ -1,10 +1,10 @@
 import { ServiceUnavailableException } from '@nestjs/common'
+import type { CircuitOpenError } from '@tripswitch/core'
 import {
-  type CircuitOpenError,
   type OpenCircuitBody,
   type OpenCircuitResponse,
   openCircuitResponse,
-} from '@tripswitch/core'
+} from '@tripswitch/core/adapter'
 
 /**
  * A request refused by an open circuit: 503 with core's body (`code: 'ERR_CIRCUIT_OPEN'`,

@@ -1,5 +1,6 @@
 import { type ReflectableDecorator, Reflector } from '@nestjs/core'
-import { checks, InvalidOptionsError, OPTION_NAMES } from '@tripswitch/core'
+import { InvalidOptionsError } from '@tripswitch/core'
+import { checks, OPTION_NAMES } from '@tripswitch/core/adapter'
 import type { CircuitBreakerDecoratorOptions } from './circuit-breaker.options.ts'
 import { ownOptions } from './circuit-breaker.own-options.ts'
 

@@ -1,11 +1,7 @@
 import { Module } from '@nestjs/common'
 import { DiscoveryModule } from '@nestjs/core'
-import {
-  CircuitBreakerRegistry,
-  checks,
-  defaultRegistry,
-  InvalidOptionsError,
-} from '@tripswitch/core'
+import { CircuitBreakerRegistry, defaultRegistry, InvalidOptionsError } from '@tripswitch/core'
+import { checks } from '@tripswitch/core/adapter'
 import { CircuitBreakerExplorer } from './circuit-breaker.explorer.ts'
 import { CircuitBreakerHealthIndicator } from './circuit-breaker.health-indicator.ts'
 import {

@@ -4,9 +4,9 @@ import type {
   CircuitBreakerRegistry,
   CircuitOpenError,
   Clock,
-  HttpDetectError,
   StateStore,
 } from '@tripswitch/core'
+import type { HttpDetectError } from '@tripswitch/core/adapter'
 
 /**
  * Options of `TripswitchModule.forRoot()` (and what a `forRootAsync` factory returns). Either

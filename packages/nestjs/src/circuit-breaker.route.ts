@@ -1,4 +1,5 @@
-import { type BreakerDefaults, type HttpDetectError, InvalidOptionsError } from '@tripswitch/core'
+import { type BreakerDefaults, InvalidOptionsError } from '@tripswitch/core'
+import type { HttpDetectError } from '@tripswitch/core/adapter'
 import type {
   CircuitBreakerDecoratorOptions,
   CircuitBreakerFallback,

@@ -1,5 +1,6 @@
 import { metrics, trace } from '@opentelemetry/api'
-import { type CircuitBreakerRegistry, checks } from '@tripswitch/core'
+import type { CircuitBreakerRegistry } from '@tripswitch/core'
+import { checks } from '@tripswitch/core/adapter'
 import { Membership } from './membership.ts'
 import { observeRegistry } from './metrics.ts'
 import { checkInstrumentOptions, type InstrumentOptions } from './options.ts'

@@ -1,5 +1,6 @@
 import type { MeterProvider, TracerProvider } from '@opentelemetry/api'
-import { checks, InvalidOptionsError } from '@tripswitch/core'
+import { InvalidOptionsError } from '@tripswitch/core'
+import { checks } from '@tripswitch/core/adapter'
 
 /** Options of {@link instrument}. */
 export interface InstrumentOptions {

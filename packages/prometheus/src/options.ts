@@ -1,4 +1,5 @@
-import { checks, InvalidOptionsError } from '@tripswitch/core'
+import { InvalidOptionsError } from '@tripswitch/core'
+import { checks } from '@tripswitch/core/adapter'
 import { register as defaultRegister, type Registry } from 'prom-client'
 
 /** A shared store whose reachability `store_up` reports, e.g. a `RedisStore`. */

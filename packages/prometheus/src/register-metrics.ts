@@ -1,4 +1,5 @@
-import { type CircuitBreakerRegistry, checks, InvalidOptionsError } from '@tripswitch/core'
+import { type CircuitBreakerRegistry, InvalidOptionsError } from '@tripswitch/core'
+import { checks } from '@tripswitch/core/adapter'
 import type { Metric, Registry } from 'prom-client'
 import { DurationHistogram } from './histogram.ts'
 import {
