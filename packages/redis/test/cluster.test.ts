@@ -157,8 +157,17 @@ describe.each(KINDS)('Redis Cluster (3 masters, 3 replicas) with %s', (kind) => 
     await until(() => b!.state === 'open', 2_000)
     const before = await group.stores[1]!.read(victim)
     const load = underLoad([a!, b!])
+    const owner = cluster.node(to)
+    const asking = async () =>
+      Number(/cmdstat_asking:calls=(\d+)/.exec(await owner.info('commandstats'))?.[1] ?? 0)
+    const askedBefore = await asking()
     try {
-      await cluster.migrate(slot, to, 60)
+      // Every key moved, the slot not yet handed over: the old master answers ASK, the clients
+      // follow it to the new one, which answers TRYAGAIN (Redis refuses a multi-key script there
+      // while some of its keys, the lease and reporter sets, do not exist). The store stays on
+      // its fallback until the slot is handed over; its polls try meanwhile.
+      await cluster.migrate(slot, to, 60, () => new Promise((resolve) => setTimeout(resolve, 400)))
+      expect(await asking()).toBeGreaterThan(askedBefore)
       await cluster.settled(slot, from)
       expect(await cluster.masterOf(slot)).toBe(to)
       await until(() => group.stores.every((s) => !s.unavailable), 5_000)
@@ -170,7 +179,6 @@ describe.each(KINDS)('Redis Cluster (3 masters, 3 replicas) with %s', (kind) => 
     }
     // The breaker's history came along: the key, now on the new master, went on from where it
     // was (never back to generation 0), and both instances agree with it.
-    const owner = cluster.node(to)
     const key = keysOf(group.prefix, victim).state
     let raw = ''
     let seen: number[] = []

@@ -32,8 +32,12 @@ export interface RedisCluster {
   kill(port: number): Promise<void>
   /** Starts a killed node again (it rejoins as a replica) and waits for the cluster. */
   revive(port: number): Promise<void>
-  /** Moves `slot` to the master on port `to` by hand (SETSLOT, MIGRATE a key at a time, `pauseMs` between steps). */
-  migrate(slot: number, to: number, pauseMs: number): Promise<void>
+  /**
+   * Moves `slot` to the master on port `to` by hand (SETSLOT, MIGRATE a key at a time, `pauseMs`
+   * between steps). `moved` runs once every key has moved but before the slot is handed over:
+   * the old master answers ASK for it then.
+   */
+  migrate(slot: number, to: number, pauseMs: number, moved?: () => Promise<void>): Promise<void>
   /**
    * Resolves once every live node says `cluster_state:ok` and agrees who serves `slot` (and that
    * it is not the node on port `away`, a master just killed).
@@ -170,7 +174,7 @@ export async function startCluster(): Promise<RedisCluster> {
       n.child = await launch(port, n.args)
       await cluster.settled()
     },
-    async migrate(slot, to, pauseMs) {
+    async migrate(slot, to, pauseMs, moved) {
       const from = await masterOf(slot)
       const pause = () => new Promise((resolve) => setTimeout(resolve, pauseMs))
       const src = node(from)
@@ -186,17 +190,22 @@ export async function startCluster(): Promise<RedisCluster> {
         await src.call('MIGRATE', '127.0.0.1', to, '', 0, 5_000, 'KEYS', ...keys)
         await pause()
       }
-      // The new owner first, then the old one, then every other master (as redis-cli does).
-      await dst.call('CLUSTER', 'SETSLOT', slot, 'NODE', dstId)
-      await src.call('CLUSTER', 'SETSLOT', slot, 'NODE', dstId)
-      for (const n of live())
-        if (n.port !== from && n.port !== to) {
-          const other = node(n.port)
-          await other.call('CLUSTER', 'SETSLOT', slot, 'NODE', dstId).catch(() => {})
-          other.disconnect()
-        }
-      src.disconnect()
-      dst.disconnect()
+      try {
+        await moved?.()
+      } finally {
+        // Handed over whatever `moved` did, so a failed test leaves no slot half-migrated. The
+        // new owner first, then the old one, then every other master (as redis-cli does).
+        await dst.call('CLUSTER', 'SETSLOT', slot, 'NODE', dstId)
+        await src.call('CLUSTER', 'SETSLOT', slot, 'NODE', dstId)
+        for (const n of live())
+          if (n.port !== from && n.port !== to) {
+            const other = node(n.port)
+            await other.call('CLUSTER', 'SETSLOT', slot, 'NODE', dstId).catch(() => {})
+            other.disconnect()
+          }
+        src.disconnect()
+        dst.disconnect()
+      }
     },
     async settled(slot, away, ms = 15_000) {
       const deadline = Date.now() + ms
