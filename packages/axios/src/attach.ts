@@ -1,8 +1,8 @@
 import type { CircuitBreaker } from '@tripswitch/core'
 import { checks } from '@tripswitch/core/adapter'
 import type { AxiosInstance, InternalAxiosRequestConfig } from 'axios'
-import { type Attachment, guardAdapter } from './guard.ts'
-import type { AttachOptions, AxiosOutcomeOptions, RequestCircuitOptions } from './options.ts'
+import { type Attachment, cachedGuardAdapter, type Guard, guardAdapter } from './guard.ts'
+import type { AttachOptions, RequestCircuitOptions } from './options.ts'
 import { type ParsedOptions, parseOptions, parseRequestOptions } from './parse-options.ts'
 
 /** Removes what {@link attachCircuitBreaker} installed; calling it twice is harmless. */
@@ -26,12 +26,22 @@ export type Detach = () => void
 export function attachCircuitBreaker(instance: AxiosInstance, options?: AttachOptions): Detach {
   const parsed = parseOptions(options)
   const attachment: Attachment = { attached: true }
-  const id = instance.interceptors.request.use((config) => admit(config, parsed, attachment))
+  const guards: DefaultGuards = new WeakMap()
+  // Synchronous: unless another interceptor is async, axios then runs the chain without a
+  // promise per step. `admit` never awaits; what it throws still rejects the request.
+  const id = instance.interceptors.request.use(
+    (config) => admit(config, parsed, attachment, guards),
+    undefined,
+    { synchronous: true },
+  )
   return () => {
     attachment.attached = false
     instance.interceptors.request.eject(id)
   }
 }
+
+/** The guard of each breaker under the attach options, with its last adapter wrapper. */
+type DefaultGuards = WeakMap<CircuitBreaker, { readonly guard: Guard; readonly cache: object }>
 
 /**
  * Chooses the request's breaker and classification, and wraps its adapter. A bad per-request
@@ -41,19 +51,23 @@ function admit(
   config: InternalAxiosRequestConfig,
   parsed: ParsedOptions,
   attachment: Attachment,
+  guards: DefaultGuards,
 ): InternalAxiosRequestConfig {
   // Own property only: `circuitBreaker` set on Object.prototype must not opt every request out.
   const own = checks.ownValue(config, 'circuitBreaker') as RequestCircuitOptions | false | undefined
   if (own === false) return config
-  let breaker: CircuitBreaker
-  let outcome: AxiosOutcomeOptions = parsed.outcome
   if (own === undefined) {
-    breaker = parsed.registry.get(parsed.key(config), parsed.breakerOptions)
-  } else {
-    const request = parseRequestOptions(own, parsed)
-    breaker = parsed.registry.get(request.key ?? parsed.key(config), request.breakerOptions)
-    outcome = request.outcome
+    const breaker = parsed.registry.get(parsed.key(config), parsed.breakerOptions)
+    let entry = guards.get(breaker)
+    if (entry === undefined) {
+      entry = { guard: { breaker, outcome: parsed.outcome, attachment }, cache: {} }
+      guards.set(breaker, entry)
+    }
+    config.adapter = cachedGuardAdapter(config.adapter, entry.guard, entry.cache)
+    return config
   }
-  config.adapter = guardAdapter(config.adapter, { breaker, outcome, attachment })
+  const request = parseRequestOptions(own, parsed)
+  const breaker = parsed.registry.get(request.key ?? parsed.key(config), request.breakerOptions)
+  config.adapter = guardAdapter(config.adapter, { breaker, outcome: request.outcome, attachment })
   return config
 }

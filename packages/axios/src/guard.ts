@@ -43,6 +43,32 @@ export function guardAdapter(adapter: AdapterConfig, guard: Guard): AxiosAdapter
   return guarded
 }
 
+/**
+ * {@link guardAdapter}, reusing the wrapper made last time for the same adapter and guard: most
+ * requests of an instance share both, and a wrapper per request (a closure and a WeakMap entry)
+ * costs more than the rest of the guard. `cache` belongs to one breaker's default guard.
+ */
+export function cachedGuardAdapter(
+  adapter: AdapterConfig,
+  guard: Guard,
+  cache: { original?: AdapterConfig; guarded?: AxiosAdapter },
+): AxiosAdapter {
+  const original = unwrapped(adapter)
+  if (cache.guarded !== undefined && sameAdapter(cache.original, original)) return cache.guarded
+  const guarded = guardAdapter(original, guard)
+  cache.original = original
+  cache.guarded = guarded
+  return guarded
+}
+
+/** Same adapter: the same value, or lists of the same names/functions (axios copies lists per request). */
+function sameAdapter(a: AdapterConfig, b: AdapterConfig): boolean {
+  if (a === b) return true
+  if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
 function unwrapped(adapter: AdapterConfig): AdapterConfig {
   return typeof adapter === 'function' && wrapped.has(adapter) ? wrapped.get(adapter) : adapter
 }
@@ -52,10 +78,19 @@ async function send(
   guard: Guard,
   config: InternalAxiosRequestConfig,
 ): Promise<AxiosResponse> {
-  // Resolved before the permit: an adapter that cannot be found must not hold one.
-  const adapter = axios.getAdapter(original ?? axios.defaults.adapter, config)
+  // Resolved before the permit: an adapter that cannot be found must not hold one. A function
+  // is its own adapter (axios.getAdapter returns it as is): no need to ask.
+  const adapter =
+    typeof original === 'function'
+      ? original
+      : axios.getAdapter(original ?? axios.defaults.adapter, config)
   if (!guard.attachment.attached) return adapter(config)
-  const permit = await acquire(guard.breaker, config)
+  let permit: Permit
+  try {
+    permit = await guard.breaker.acquire()
+  } catch (error) {
+    throw refusal(error, config)
+  }
   let response: AxiosResponse
   try {
     response = await adapter(config)
@@ -67,15 +102,8 @@ async function send(
   return response
 }
 
-/** A permit, or the refusal (open or busy) carrying the request's config, as axios errors do. */
-async function acquire(
-  breaker: CircuitBreaker,
-  config: InternalAxiosRequestConfig,
-): Promise<Permit> {
-  try {
-    return await breaker.acquire()
-  } catch (error) {
-    if (isCircuitOpenError(error) || isCircuitBusyError(error)) Object.assign(error, { config })
-    throw error
-  }
+/** The refusal (open or busy) carrying the request's config, as axios errors do. */
+function refusal(error: unknown, config: InternalAxiosRequestConfig): unknown {
+  if (isCircuitOpenError(error) || isCircuitBusyError(error)) Object.assign(error, { config })
+  return error
 }
