@@ -1,13 +1,15 @@
 import {
   type CircuitBreaker,
   type CircuitBusyError,
+  type Clock,
   isCircuitBusyError,
   isCircuitOpenError,
   type Permit,
 } from '@tripswitch/core'
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import { prepareOpen, sendAnswer } from './answer.ts'
-import { Flight } from './flight.ts'
+import { Deadlines } from './deadlines.ts'
+import { Flight, type FlightTable } from './flight.ts'
 import { onTimer, settleAll } from './lifecycle.ts'
 import type { PluginSettings } from './plugin-options.ts'
 import { checkedKey } from './safe-input.ts'
@@ -18,7 +20,7 @@ import type { TransitionLog } from './transitions.ts'
 export interface PluginContext {
   readonly settings: PluginSettings
   /** The unsettled flights of each request (a chain when several circuits guard one route). */
-  readonly flights: WeakMap<FastifyRequest, Flight>
+  readonly flights: FlightTable
   /** The circuit of each preHandler this plugin made, to find them in route options. */
   readonly circuits: WeakMap<object, Circuit>
   /** Circuit names taken by this registration. */
@@ -42,6 +44,10 @@ export class Circuit {
   /** The preHandler guarding the route(s). */
   readonly preHandler: preHandlerAsyncHookHandler
   private name: string | undefined
+  /** The deadline list of the clock used last (breakers of one registry share one clock). */
+  private deadlines: Deadlines | undefined = undefined
+  private deadlineClock: Clock | undefined = undefined
+  private readonly lists = new WeakMap<Clock, Deadlines>()
 
   constructor(
     private readonly context: PluginContext,
@@ -101,8 +107,27 @@ export class Circuit {
     request._cbTime = flight.startedAt
     flight.next = this.context.flights.get(request)
     this.context.flights.set(request, flight)
-    flight.arm(() => onTimer(this.context, flight, request, reply))
+    flight.arm(this.deadlinesOf(breaker.settings.clock), () =>
+      onTimer(this.context, flight, request, reply),
+    )
     return undefined
+  }
+
+  /**
+   * The deadline list for `clock`. Deadlines are in arrival order only on one clock: a breaker
+   * on another clock (created with its own) gets a list of its own.
+   */
+  private deadlinesOf(clock: Clock): Deadlines {
+    if (this.deadlines === undefined || this.deadlineClock !== clock) {
+      let list = this.lists.get(clock)
+      if (list === undefined) {
+        list = new Deadlines(clock)
+        this.lists.set(clock, list)
+      }
+      this.deadlines = list
+      this.deadlineClock = clock
+    }
+    return this.deadlines
   }
 
   /** `maxConcurrent` requests are running: 503 through the error handler, nothing counted. */

@@ -6,20 +6,26 @@ import {
   type Permit,
 } from '@tripswitch/core'
 import type { Circuit } from './circuit.ts'
+import type { Deadlines, Waiting } from './deadlines.ts'
 
 /**
  * One request admitted by one circuit: holds the permit until the request is settled, exactly
  * once, by its reply (onSend), its timeout, or the client going away.
  */
-export class Flight {
+export class Flight implements Waiting {
   /** The next flight of the same request (a route may sit behind several circuits). */
   next: Flight | undefined = undefined
   /** The error the route raised, if any (for `detectError` and the `failure` event). */
   error: unknown = undefined
   /** Clock time the request was admitted, in ms. */
   readonly startedAt: number
+  /** Clock time at which the request times out, in ms. */
+  readonly deadline: number
+  prevDue: Waiting | null = null
+  nextDue: Waiting | null = null
   private settled = false
-  private timer: unknown = undefined
+  private deadlines: Deadlines | undefined = undefined
+  private onTimeout: (() => void) | undefined = undefined
 
   constructor(
     readonly circuit: Circuit,
@@ -28,6 +34,7 @@ export class Flight {
     private readonly clock: Clock,
   ) {
     this.startedAt = clock.now()
+    this.deadline = this.startedAt + circuit.settings.timeout
   }
 
   /** True once settled. */
@@ -41,14 +48,20 @@ export class Flight {
   }
 
   /**
-   * Calls `onTimeout` when the request has taken `timeout` ms. The timer comes from the
-   * breaker's clock, so a test clock drives it, and is unref'd: it never keeps a process alive.
+   * Calls `onTimeout` when the request has taken `timeout` ms, unless settled before. The
+   * circuit's deadline list times it on the breaker's clock, so a test clock drives it; its
+   * timer is unref'd: it never keeps a process alive.
    */
-  arm(onTimeout: () => void): void {
-    const ms = this.circuit.settings.timeout
-    const clock = this.clock
-    this.timer = clock.setTimeout ? clock.setTimeout(onTimeout, ms) : setTimeout(onTimeout, ms)
-    ;(this.timer as { unref?: () => void }).unref?.()
+  arm(deadlines: Deadlines, onTimeout: () => void): void {
+    this.deadlines = deadlines
+    this.onTimeout = onTimeout
+    deadlines.add(this)
+  }
+
+  /** Called by the deadline list when `deadline` has passed. */
+  expire(): void {
+    this.deadlines = undefined
+    this.onTimeout?.()
   }
 
   /**
@@ -75,8 +88,36 @@ export class Flight {
   }
 
   private disarm(): void {
-    if (this.timer === undefined) return
-    if (this.clock.clearTimeout) this.clock.clearTimeout(this.timer)
-    else clearTimeout(this.timer as ReturnType<typeof setTimeout>)
+    if (this.deadlines === undefined) return
+    this.deadlines.remove(this)
+    this.deadlines = undefined
+  }
+}
+
+/**
+ * The unsettled flights of each request, in a property of the request that the plugin declares
+ * with `decorateRequest` (a symbol of its own per registration, so invisible to routes and
+ * distinct per registration). Same interface as the WeakMap it replaces, without a weak entry
+ * per request for the garbage collector to trace.
+ */
+export class FlightTable {
+  private readonly slot = Symbol('tripswitch flights')
+
+  /** Declares the property on `fastify`'s requests; call once, at registration. */
+  declare(fastify: { decorateRequest(name: symbol, value: null): unknown }): void {
+    fastify.decorateRequest(this.slot, null)
+  }
+
+  get(request: object): Flight | undefined {
+    return (request as Record<symbol, Flight | null | undefined>)[this.slot] ?? undefined
+  }
+
+  set(request: object, flight: Flight): void {
+    ;(request as Record<symbol, Flight | null | undefined>)[this.slot] = flight
+  }
+
+  delete(request: object): void {
+    const slots = request as Record<symbol, Flight | null | undefined>
+    if (slots[this.slot] != null) slots[this.slot] = null
   }
 }

@@ -4,6 +4,7 @@ import fp from 'fastify-plugin'
 import type { FastifyCircuitBreakerBeforeHandler } from './augment.ts'
 import { expect, isOptionsObject } from './check.ts'
 import { Circuit, type PluginContext } from './circuit.ts'
+import { FlightTable } from './flight.ts'
 import { onAbortHook, onErrorHook, onSendHook } from './lifecycle.ts'
 import type { CircuitBreakerRouteOptions, FastifyCircuitBreakerOptions } from './options.ts'
 import { type PluginSettings, resolvePluginOptions } from './plugin-options.ts'
@@ -34,13 +35,14 @@ function plugin(
   }
   const context: PluginContext = {
     settings,
-    flights: new WeakMap(),
+    flights: new FlightTable(),
     circuits: new WeakMap(),
     names: new Set(),
     getCircuits: new Map(),
     lastId: 0,
     transitions: settings.logTransitions ? new TransitionLog(fastify.log) : undefined,
   }
+  context.flights.declare(fastify)
   fastify.decorateRequest('_cbTime', 0)
   fastify.decorateRequest('_cbIsOpen', false)
   fastify.decorateRequest('_cbRouteId', 0)

@@ -234,11 +234,42 @@ describe('timeout', () => {
     expect(breaker.state).toBe('closed')
   })
 
-  it('a fast handler leaves no timer behind', async () => {
+  it('fast handlers leave one idle timer at most, which runs out counting nothing', async () => {
     const { app, clock } = await appWith()
     app.get('/', { preHandler: app.circuitBreaker() }, statusHandler)
     await hit(app, '/', 3)
+    // One timer serves the circuit's deadlines; it is left to run out rather than re-armed.
+    expect(clock.pendingTimers).toBeLessThanOrEqual(1)
+    clock.advance(10_000)
     expect(clock.pendingTimers).toBe(0)
+    const { totals } = app.circuitBreakers.get('GET /').snapshot()
+    expect(totals.successful).toBe(3)
+    expect(totals.timeouts).toBe(0)
+    expect(totals.failed).toBe(0)
+  })
+
+  it('requests arriving one after another each time out at their own deadline', async () => {
+    const { app, clock } = await appWith({ timeout: 100, threshold: 10 })
+    const release = deferred()
+    app.get('/', { preHandler: app.circuitBreaker() }, async () => {
+      await release.promise
+      return { late: true }
+    })
+    const first = app.inject('/')
+    await new Promise((resolve) => setImmediate(resolve))
+    clock.advance(60)
+    const second = app.inject('/')
+    await new Promise((resolve) => setImmediate(resolve))
+    clock.advance(40)
+    expect((await first).statusCode).toBe(503)
+    const breaker = app.circuitBreakers.get('GET /')
+    expect(breaker.snapshot().totals.timeouts).toBe(1)
+    clock.advance(59)
+    expect(breaker.snapshot().totals.timeouts).toBe(1)
+    clock.advance(1)
+    expect((await second).json()).toEqual(TIMEOUT_BODY)
+    expect(breaker.snapshot().totals.timeouts).toBe(2)
+    release.resolve()
   })
 })
 
