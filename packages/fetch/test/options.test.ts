@@ -1,8 +1,8 @@
 import { CircuitBreakerRegistry, isInvalidOptionsError } from '@tripswitch/core'
 import { Agent, request } from 'undici'
 import { describe, expect, it } from 'vitest'
-import { type KeyFunction, withCircuitBreaker } from '../src/index.ts'
-import { circuitBreaker } from '../src/undici.ts'
+import { defaultRegistry, type KeyFunction, withCircuitBreaker } from '../src/index.ts'
+import { circuitBreaker, defaultRegistry as undiciDefault } from '../src/undici.ts'
 import { rejection, send, setup, upstream } from './helpers.ts'
 
 // Options are checked at creation (InvalidOptionsError naming the option); per-request ones
@@ -189,5 +189,18 @@ describe('keys from request data', () => {
     for (const host of ['a', 'b', 'c', 'd']) await guarded(`http://${host}.example/x`)
     expect(registry.size).toBe(2)
     expect(evicted).toEqual(['http://a.example', 'http://b.example'])
+  })
+})
+
+describe('without a registry option', () => {
+  it('keeps the breakers in the exported defaultRegistry, shared by the interceptor', async () => {
+    const up = await upstream()
+    try {
+      await send(withCircuitBreaker(fetch), `${up.base}/ok`, 1)
+      expect(defaultRegistry.get(up.base).snapshot().totals.successful).toBe(1)
+      expect(undiciDefault).toBe(defaultRegistry)
+    } finally {
+      defaultRegistry.delete(up.base)
+    }
   })
 })
