@@ -6,7 +6,7 @@
  *   never reads a body, so one response serves every call), so only the guard runs: key,
  *   registry lookup, acquire, classification, settle. This is the figure checked against the
  *   target, as the other adapters' in-process figures are (adapters.ts, 5a–5d). With a
- *   `timeout` (8b) the guard also creates an AbortSignal and a timer per request; measured
+ *   `timeout` (9b) the guard also creates an AbortSignal and a timer per request; measured
  *   apart, for information, next to the price of a bare AbortSignal.
  * - Over a local network: Node's global fetch (keep-alive) to an upstream in a child process
  *   (this file, forked, so the server never shares this event loop). For information: the
@@ -178,14 +178,14 @@ export const fetchAdapter: Scenario = {
     return {
       tables: [
         timingTable(
-          `8a. withCircuitBreaker ${inProcess}`,
+          `9a. withCircuitBreaker ${inProcess}`,
           local,
           'µs',
           local[0],
           addedNote(local, 'No sockets in the loop: these rows are checked against the target.'),
         ),
         timingTable(
-          `8b. withCircuitBreaker with a timeout ${inProcess}`,
+          `9b. withCircuitBreaker with a timeout ${inProcess}`,
           timed,
           'µs',
           timed[0],
@@ -195,11 +195,11 @@ export const fetchAdapter: Scenario = {
           ),
         ),
         timingTable(
-          '8c. withCircuitBreaker over the global fetch, GET /hello, keep-alive, one at a time, upstream in a child process',
+          '9c. withCircuitBreaker over the global fetch, GET /hello, keep-alive, one at a time, upstream in a child process',
           network,
           'µs',
           network[0],
-          addedNote(network, 'Noisy: 8a measures the added cost without the network.'),
+          addedNote(network, 'Noisy: 9a measures the added cost without the network.'),
         ),
       ],
       checks: checks(local),
