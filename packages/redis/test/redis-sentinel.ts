@@ -128,7 +128,7 @@ export async function startSentinels(): Promise<SentinelSetup> {
         const info = String(await ask(r, 'INFO', 'replication'))
         return info.includes('master_link_status:up') ? true : undefined
       },
-      5_000,
+      15_000,
     )
     for (let i = 0; i < 3; i++) {
       const port = await freePort()

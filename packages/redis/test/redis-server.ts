@@ -1,5 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync } from 'node:fs'
 import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Redis, type RedisOptions } from 'ioredis'
 
 /** A free TCP port on 127.0.0.1. */
@@ -29,7 +32,11 @@ export interface RedisServer {
 
 /** Starts redis-server on `port` with `extra` options; resolves once it accepts connections. */
 export function launch(port: number, extra: readonly string[]): Promise<ChildProcess> {
+  // Its own temp dir: a replica writes the synced RDB there, never into the working tree; no
+  // delay before a replica's first sync (the default waits 5 s to batch replicas).
+  const dir = mkdtempSync(join(tmpdir(), 'tripswitch-redis-'))
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']
+  args.push('--dir', dir, '--repl-diskless-sync-delay', '0')
   args.push(...extra)
   const child = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] })
   return new Promise((resolve, reject) => {
