@@ -33,8 +33,10 @@ export class Exchange {
     // Attached before any await: the response can end while the permit is being acquired (a
     // shared store answers asynchronously), and an event missed here would leak the permit and
     // wedge a half-open probe slot.
-    res.once('finish', () => this.finished())
-    res.once('close', () => this.closed())
+    // `on`, not `once`: each listener runs at most once anyway (`ended` guards both), and
+    // `once` wraps every listener in two more objects.
+    res.on('finish', () => this.finished())
+    res.on('close', () => this.closed())
   }
 
   /** Acquires on the breaker named `key`, then calls `proceed()` or answers the refusal. */
@@ -49,13 +51,24 @@ export class Exchange {
     }
     this.res.locals.circuitBreaker = breaker
     this.options.transitions?.watch(breaker)
-    breaker
-      .acquire()
-      .then(
-        (permit) => this.admitted(breaker, permit, proceed),
-        (error: unknown) => this.refused(error, proceed),
-      )
-      .catch((error: unknown) => proceed(error))
+    // What either step throws goes to Express's error handling, as a .catch() would send it,
+    // without a third promise per request.
+    breaker.acquire().then(
+      (permit) => {
+        try {
+          this.admitted(breaker, permit, proceed)
+        } catch (error) {
+          proceed(error)
+        }
+      },
+      (error: unknown) => {
+        try {
+          this.refused(error, proceed)
+        } catch (thrown) {
+          proceed(thrown)
+        }
+      },
+    )
   }
 
   private admitted(breaker: CircuitBreaker, permit: Permit, proceed: NextFunction): void {

@@ -27,14 +27,17 @@ export function circuitBreaker(
   options?: CircuitBreakerMiddlewareOptions,
 ): CircuitBreakerMiddleware {
   const parsed = parseOptions(options)
-  // One admission per request, even when the same middleware is reached twice.
-  const seen = new WeakSet<Request>()
+  // One admission per request, even when the same middleware is reached twice: marked in a
+  // symbol-keyed slot of the request (a WeakSet entry per request costs the garbage collector
+  // more than the rest of the middleware; symbols stay out of Object.keys, for...in and JSON).
+  const seen = Symbol('tripswitch admitted')
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
-    if (seen.has(req)) {
+    const marks = req as Request & Record<symbol, true | undefined>
+    if (marks[seen] === true) {
       next()
       return
     }
-    seen.add(req)
+    marks[seen] = true
     const exchange = new Exchange(req, res, parsed)
     let key: string | undefined
     try {

@@ -28,31 +28,50 @@ interface RouteInternals {
   all(handler: RequestHandler): unknown
 }
 
-const pending = new WeakMap<Request, Admission[]>()
+// Per-request state lives in symbol-keyed slots of the request rather than in WeakMaps: a weak
+// entry per request costs the garbage collector more than the rest of the middleware. Symbols
+// stay out of Object.keys, for...in and JSON.
+const PENDING = Symbol('tripswitch deferred admissions')
+const ROUTE = Symbol('tripswitch req.route')
 const guardedRoutes = new WeakSet<object>()
+
+interface Slots {
+  [PENDING]?: Admission[] | undefined
+  [ROUTE]?: unknown
+}
 
 /** Runs `admission` once a route matches `req`; never if none does (nothing to guard then). */
 export function deferToRoute(req: Request, admission: Admission): void {
-  const queue = pending.get(req)
+  const slots = req as Request & Slots
+  const queue = slots[PENDING]
   if (queue !== undefined) {
     queue.push(admission)
     return
   }
-  pending.set(req, [admission])
-  watchRoute(req)
+  slots[PENDING] = [admission]
+  watchRoute(slots)
 }
 
-function watchRoute(req: Request): void {
-  let route: unknown = req.route
-  Object.defineProperty(req, 'route', {
-    configurable: true,
-    enumerable: true,
-    get: () => route,
-    set: (value: unknown) => {
-      route = value
-      if (pending.has(req)) guardRoute(value)
-    },
-  })
+// One accessor pair for every request: V8 then shares the request's hidden class after the
+// property is redefined, where a closure pair per request would turn each request into a
+// dictionary-mode object (slower for every later property access in Express).
+const ROUTE_ACCESSOR: PropertyDescriptor = {
+  configurable: true,
+  enumerable: true,
+  get(this: Slots): unknown {
+    return this[ROUTE]
+  },
+  set(this: Slots, value: unknown): void {
+    this[ROUTE] = value
+    if (this[PENDING] !== undefined) guardRoute(value)
+  },
+}
+
+function watchRoute(req: Request & Slots): void {
+  // Watched already (the slot exists only once the accessor is in place).
+  if (ROUTE in req) return
+  req[ROUTE] = req.route
+  Object.defineProperty(req, 'route', ROUTE_ACCESSOR)
 }
 
 function guardRoute(route: unknown): void {
@@ -79,13 +98,14 @@ function isRouteInternals(route: object): route is RouteInternals {
 
 /** The guard in front of each route reached by a deferring middleware. */
 function runDeferred(req: Request, _res: Response, next: NextFunction): void {
-  const queue = pending.get(req)
+  const slots = req as Request & Slots
+  const queue = slots[PENDING]
   if (queue === undefined) {
     next()
     return
   }
   // Admitted once, by the first matching route; later routes of the same request pass.
-  pending.delete(req)
+  slots[PENDING] = undefined
   runFrom(queue, 0, next)
 }
 

@@ -12,9 +12,39 @@ import type { Request } from 'express'
  */
 export function routeKey(req: Request): string | undefined {
   const route = req.route as unknown
+  if (typeof route !== 'object' || route === null) return undefined
+  // The key of the route's last request: most requests of a route repeat its method and mount
+  // path, and building the key costs more than comparing them.
+  const last = lastKeys.get(route)
+  const { method, baseUrl } = req
+  const path: unknown = (route as { path?: unknown }).path
+  if (
+    last !== undefined &&
+    last.method === method &&
+    last.baseUrl === baseUrl &&
+    last.route === path
+  )
+    return last.key
   const template = templateOf(route)
-  return template === undefined ? undefined : `${methodOf(req, route)} ${req.baseUrl}${template}`
+  if (template === undefined) return undefined
+  const key = `${methodOf(req, route)} ${baseUrl}${template}`
+  // A HEAD key depends on the handlers the route has, and a list of paths can be changed in
+  // place: neither is cached.
+  if (method !== 'HEAD' && !Array.isArray(path))
+    lastKeys.set(route, { method, baseUrl, route: path, key })
+  return key
 }
+
+/** The last key built for each route, with what it was built from. */
+const lastKeys = new WeakMap<
+  object,
+  {
+    readonly method: string
+    readonly baseUrl: string
+    readonly route: unknown
+    readonly key: string
+  }
+>()
 
 /**
  * `GET` for a HEAD request that a GET route serves: Express runs a route's GET handlers for HEAD

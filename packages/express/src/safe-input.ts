@@ -1,4 +1,3 @@
-import { InvalidOptionsError } from '@tripswitch/core'
 import { checks } from '@tripswitch/core/adapter'
 
 /**
