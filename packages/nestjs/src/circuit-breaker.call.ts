@@ -122,14 +122,15 @@ function classify(
   error: unknown,
   failed: boolean,
 ): Outcome {
-  const http = context.switchToHttp()
   const outcome = inboundOutcome(
     {
       statusCode: failed ? (statusOfError(error) ?? 500) : statusOf(context),
       // A thrown `undefined` still failed: core reads a defined error as "thrown".
       error: failed ? (error ?? null) : undefined,
-      request: http.getRequest<unknown>(),
-      response: http.getResponse<unknown>(),
+      // What switchToHttp().getRequest()/getResponse() return, without the closures Nest's
+      // switchToHttp() assigns onto the context on every call.
+      request: context.getArgByIndex<unknown>(0),
+      response: context.getArgByIndex<unknown>(1),
     },
     route.detectError,
   )

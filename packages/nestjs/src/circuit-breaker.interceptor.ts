@@ -28,7 +28,9 @@ type Target = ReturnType<ExecutionContext['getHandler']>
 export class CircuitBreakerInterceptor implements NestInterceptor {
   // Per controller, then per handler: an inherited handler may serve two controllers.
   private readonly routes = new WeakMap<Target, WeakMap<Target, CircuitBreakerRoute | null>>()
-  private readonly guarding = new WeakSet<ExecutionContext>()
+  // Marks a context this interceptor guards, in a symbol-keyed slot of Nest's context object
+  // (one per request) rather than a WeakSet entry per request for the garbage collector.
+  private readonly guarding = Symbol('tripswitch guarding')
   private registry: CircuitBreakerRegistry | undefined
   private transitions: CircuitBreakerTransitions | undefined
 
@@ -42,11 +44,12 @@ export class CircuitBreakerInterceptor implements NestInterceptor {
   /** @throws {CircuitBreakerContextError} outside an HTTP request: the handler does not run. */
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const route = this.routeFor(context.getClass(), context.getHandler())
-    if (route === null || this.guarding.has(context)) return next.handle()
+    const marks = context as ExecutionContext & Record<symbol, true | undefined>
+    if (route === null || marks[this.guarding] === true) return next.handle()
     // The outcome is read from an HTTP status and the refusal is an HTTP 503: elsewhere
     // neither exists, and letting the call through unguarded would hide the mistake.
     if (context.getType() !== 'http') throw new CircuitBreakerContextError(route, context)
-    this.guarding.add(context)
+    marks[this.guarding] = true
     this.registry ??= this.modules.get(CircuitBreakerRegistry, { strict: false })
     this.transitions ??= this.modules.get(CircuitBreakerTransitions, { strict: false })
     const breaker = this.registry!.get(route.name, route.breakerOptions)

@@ -6,9 +6,11 @@ interface HeaderTarget {
   statusCode?: unknown
 }
 
+// `getArgByIndex(1)` is what `switchToHttp().getResponse()` returns, without the three closures
+// Nest's switchToHttp() assigns onto the context on every call.
 function responseOf(context: ExecutionContext): HeaderTarget | undefined {
   if (context.getType() !== 'http') return undefined
-  const response: unknown = context.switchToHttp().getResponse()
+  const response: unknown = context.getArgByIndex(1)
   return typeof response === 'object' && response !== null ? (response as HeaderTarget) : undefined
 }
 
@@ -42,18 +44,23 @@ interface NodeResponse {
   readonly writableFinished?: boolean
   /** True once the response has emitted `close` (Node >= 18). */
   readonly closed?: boolean
-  once(event: 'close', listener: () => void): unknown
+  on(event: 'close', listener: () => void): unknown
   off(event: 'close', listener: () => void): unknown
+}
+
+function isNodeResponse(value: unknown): value is NodeResponse {
+  if (typeof value !== 'object' || value === null) return false
+  const node = value as Partial<NodeResponse>
+  return typeof node.on === 'function' && typeof node.off === 'function'
 }
 
 function nodeResponseOf(context: ExecutionContext): NodeResponse | undefined {
   const response = responseOf(context) as (HeaderTarget & { raw?: unknown }) | undefined
-  const candidate: unknown = response?.raw ?? response
-  if (typeof candidate !== 'object' || candidate === null) return undefined
-  const node = candidate as Partial<NodeResponse>
-  return typeof node.once === 'function' && typeof node.off === 'function'
-    ? (node as NodeResponse)
-    : undefined
+  // Express's response is the Node response itself: looked at first, which spares a `raw`
+  // lookup that misses all the way up its prototype chain. A Fastify reply is no emitter.
+  if (isNodeResponse(response)) return response
+  const raw = response?.raw
+  return isNodeResponse(raw) ? raw : undefined
 }
 
 /**
@@ -73,6 +80,7 @@ export function onClientGone(context: ExecutionContext, gone: () => void): () =>
     listener()
     return () => undefined
   }
-  response.once('close', listener)
+  // `on`, not `once`: the listener is removed when the call settles, and `once` would wrap it.
+  response.on('close', listener)
   return () => response.off('close', listener)
 }
