@@ -7,6 +7,7 @@
  */
 export { classifyError, filterThrownError } from './classify.ts'
 export { schedule } from './clock.ts'
+export { DEFAULTS, MAX_DURATION_MS, MAX_WINDOW_SIZE } from './defaults.ts'
 export {
   type HttpDetectError,
   type HttpOutcomeContext,
@@ -25,4 +26,5 @@ export {
   timeoutResponse,
 } from './http.ts'
 export { breakerName, OPTION_NAMES, resolveOptions, usedByStrategy } from './resolve-options.ts'
+export { failureRate, slowCallRate } from './trip.ts'
 export { type Check, checks } from './validate.ts'

@@ -1,15 +1,13 @@
+import { CircuitBreaker, CircuitOpenError, healthStatusCode } from '@tripswitch/core'
 import {
-  CircuitBreaker,
-  CircuitOpenError,
   type HttpOutcomeContext,
-  healthStatusCode,
   inboundOutcome,
   openCircuitResponse,
   outboundOutcome,
   parseRetryAfter,
   retryAfterSeconds,
   statusOfError,
-} from '@tripswitch/core'
+} from '@tripswitch/core/adapter'
 import { describe, expect, it } from 'vitest'
 import { FakeClock } from '../src/testing/fake-clock.ts'
 

@@ -5,13 +5,12 @@ import {
   type CircuitBreakerRegistryOptions,
   InvalidOptionsError,
   isInvalidOptionsError,
-  MAX_WINDOW_SIZE,
   MemoryStore,
   type ResolvedOptions,
-  resolveOptions,
   type Strategy,
   TripswitchError,
 } from '@tripswitch/core'
+import { MAX_WINDOW_SIZE, resolveOptions } from '@tripswitch/core/adapter'
 import { describe, expect, it } from 'vitest'
 import { FakeClock } from '../src/testing/fake-clock.ts'
 

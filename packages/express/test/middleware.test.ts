@@ -1,4 +1,5 @@
-import { type BreakerDefaults, retryAfterSeconds } from '@tripswitch/core'
+import type { BreakerDefaults } from '@tripswitch/core'
+import { retryAfterSeconds } from '@tripswitch/core/adapter'
 import type { NextFunction, Request, Response } from 'express'
 import { describe, expect, it } from 'vitest'
 import { captureErrors, circuitBreaker } from '../src/index.ts'

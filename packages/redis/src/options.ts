@@ -1,4 +1,5 @@
-import { checks, InvalidOptionsError } from '@tripswitch/core'
+import { InvalidOptionsError } from '@tripswitch/core'
+import { checks } from '@tripswitch/core/adapter'
 import type { Cluster, Redis } from 'ioredis'
 import { isNodeRedis, type NodeRedisClient, type NodeRedisCluster } from './node-redis-seam.ts'
 
