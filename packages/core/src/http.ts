@@ -1,3 +1,4 @@
+import { MAX_DURATION_MS } from './defaults.ts'
 import type { CircuitOpenError, CircuitTimeoutError } from './errors.ts'
 import type { Outcome } from './permit.ts'
 
@@ -112,14 +113,15 @@ export function parseRetryAfter(
   const text = Array.isArray(value) ? value[0] : value
   if (typeof text !== 'string' || text.trim() === '') return undefined
   const trimmed = text.trim()
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000
+  // Hundreds of digits parse to Infinity: a hint that long is the longest a timer can wait.
+  if (/^\d+$/.test(trimmed)) return Math.min(Number(trimmed) * 1000, MAX_DURATION_MS)
   // Date.parse alone would take "1.5" or "-1" for dates in 2001.
   if (!HTTP_DATE_START.test(trimmed)) return undefined
   const date = Date.parse(trimmed)
   return Number.isNaN(date) ? undefined : Math.max(0, date - now)
 }
 
-/** The inbound answer to a call refused by an open circuit (DESIGN section 4). */
+/** The inbound answer to a call refused by an open circuit: 503, Retry-After, no-store, a JSON body. */
 export function openCircuitResponse(
   error: CircuitOpenError,
   message = 'Circuit open',

@@ -172,6 +172,11 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter(value, now)).toBe(ms)
   })
 
+  it('bounds a delta too long for a timer (hundreds of digits would be Infinity)', () => {
+    expect(parseRetryAfter('9'.repeat(400), now)).toBe(2_147_483_647)
+    expect(parseRetryAfter('99999999999', now)).toBe(2_147_483_647)
+  })
+
   it('parses an HTTP date relative to now', () => {
     expect(parseRetryAfter(httpDate(now + 10_000), now)).toBe(10_000)
     expect(parseRetryAfter('Tue, 15 Jan 2030 12:01:00 GMT', now)).toBe(60_000)

@@ -52,7 +52,7 @@ const breaker = (options: CircuitBreakerOptions) => () => new CircuitBreaker(opt
 
 type NumericKind = 'count' | 'windowSize' | 'duration' | 'ratio' | 'fraction' | 'factor'
 
-/** The rule of each kind, written from DESIGN section 7 (independently of the validator). */
+/** The rule of each kind, written from the documented option rules (independently of the validator). */
 const ACCEPTS: Record<NumericKind, (v: number) => boolean> = {
   // Counts beyond 2^53 are no longer exact integers.
   count: (v) => Number.isSafeInteger(v) && v >= 1,
@@ -375,7 +375,7 @@ describe('contradictions', () => {
 // Defaults: `undefined` means the default.
 // ---------------------------------------------------------------------------------------------
 
-/** The defaults of DESIGN section 3. */
+/** The documented defaults (the core README options table). */
 const DOCUMENTED_DEFAULTS = {
   strategy: 'consecutive',
   errorThreshold: 5,

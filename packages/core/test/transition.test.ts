@@ -29,7 +29,7 @@ const EVENTS: Record<BreakerEvent['type'], BreakerEvent> = {
 }
 
 /**
- * The state machine of DESIGN section 2, written out by hand: `(state, event) -> next`.
+ * The documented state machine, written out by hand: `(state, event) -> next`.
  * Pairs that are absent are illegal.
  */
 const EXPECTED: Partial<Record<`${CircuitState} + ${BreakerEvent['type']}`, BreakerState>> = {
