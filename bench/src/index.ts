@@ -6,6 +6,7 @@
  *   --only=a,b    scenario ids to run: closed, failing, open, memory, adapters (default: all)
  *   --http        also run the HTTP scenario (see http.ts)
  *   --axios       also run axios against a local upstream (see axios.ts; --http runs it too)
+ *   --fetch       also run the fetch adapter scenario (see fetch.ts; --http runs it too)
  *   --nest        also run the NestJS interceptor scenario (see nest.ts)
  *   --redis       also run the RedisStore scenario (see redis.ts; needs redis-server on PATH)
  *   --clock=cpu   time in-process rounds by this process's CPU time (default) or `wall`
@@ -15,6 +16,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parseArgs as parseCommandLine } from 'node:util'
 import { adapters } from './adapters.ts'
 import { closedSuccess } from './closed.ts'
 import { closedFailing } from './failing.ts'
@@ -31,29 +33,63 @@ const SCENARIOS: readonly Scenario[] = [
   adapters,
 ]
 
-function parseArgs(
-  argv: readonly string[],
-): BenchConfig & { only: Set<string> | null; check: boolean } {
-  const value = (flag: string) =>
-    argv.find((a) => a.startsWith(`--${flag}=`))?.slice(flag.length + 3)
-  const quick = argv.includes('--quick')
-  const rounds = Number(value('rounds') ?? (quick ? 5 : 15))
+/** The command line, parsed strictly: an unknown flag or scenario is an error, never a no-op. */
+interface BenchArgs extends BenchConfig {
+  readonly only: Set<string> | null
+  readonly check: boolean
+  readonly extra: { axios: boolean; fetch: boolean; nest: boolean; redis: boolean }
+}
+
+function parseArgs(argv: string[]): BenchArgs {
+  const { values } = parseCommandLine({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      rounds: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      only: { type: 'string' },
+      http: { type: 'boolean', default: false },
+      axios: { type: 'boolean', default: false },
+      fetch: { type: 'boolean', default: false },
+      nest: { type: 'boolean', default: false },
+      redis: { type: 'boolean', default: false },
+      clock: { type: 'string', default: 'cpu' },
+      check: { type: 'boolean', default: false },
+    },
+  })
+  const rounds = Number(values.rounds ?? (values.quick ? 5 : 15))
   if (!Number.isInteger(rounds) || rounds < 1)
-    throw new Error(`--rounds must be a positive integer, got ${value('rounds')}`)
-  const only = value('only')
-  const clock = value('clock') ?? 'cpu'
-  if (clock !== 'cpu' && clock !== 'wall')
-    throw new Error(`--clock must be cpu or wall, got ${clock}`)
-  useClock(clock)
+    throw new Error(`--rounds must be a positive integer, got ${values.rounds}`)
+  if (values.clock !== 'cpu' && values.clock !== 'wall')
+    throw new Error(`--clock must be cpu or wall, got ${values.clock}`)
+  useClock(values.clock)
+  const only = values.only === undefined ? null : new Set(values.only.split(','))
+  const unknown = [...(only ?? [])].filter((id) => !SCENARIO_IDS.includes(id))
+  if (unknown.length > 0)
+    throw new Error(
+      `--only: unknown scenario ${unknown.join(', ')} (known: ${SCENARIO_IDS.join(', ')})`,
+    )
   return {
     rounds,
-    warmupRounds: quick ? 1 : 2,
-    scale: quick ? 0.1 : 1,
-    http: argv.includes('--http'),
-    check: argv.includes('--check'),
-    only: only === undefined ? null : new Set(only.split(',')),
+    warmupRounds: values.quick ? 1 : 2,
+    scale: values.quick ? 0.1 : 1,
+    http: values.http,
+    check: values.check,
+    only,
+    extra: { axios: values.axios, fetch: values.fetch, nest: values.nest, redis: values.redis },
   }
 }
+
+/** Every scenario id `--only` accepts, the optional ones included. */
+const SCENARIO_IDS: readonly string[] = [
+  ...SCENARIOS.map((s) => s.id),
+  'http',
+  'axios',
+  'fetch',
+  'nest',
+  'redis',
+]
 
 function versionOf(pkg: string): string {
   const require = createRequire(import.meta.url)
@@ -85,10 +121,10 @@ async function main(): Promise<void> {
   collectGarbage() // fails fast without --expose-gc
   const scenarios: Scenario[] = [...SCENARIOS]
   if (config.http) scenarios.push((await import('./http.ts')).http)
-  if (config.http || process.argv.includes('--axios'))
-    scenarios.push((await import('./axios.ts')).axiosAdapter)
-  if (process.argv.includes('--nest')) scenarios.push((await import('./nest.ts')).nest)
-  if (process.argv.includes('--redis')) scenarios.push((await import('./redis.ts')).redisStore)
+  if (config.http || config.extra.axios) scenarios.push((await import('./axios.ts')).axiosAdapter)
+  if (config.http || config.extra.fetch) scenarios.push((await import('./fetch.ts')).fetchAdapter)
+  if (config.extra.nest) scenarios.push((await import('./nest.ts')).nest)
+  if (config.extra.redis) scenarios.push((await import('./redis.ts')).redisStore)
   const selected = scenarios.filter((s) => config.only === null || config.only.has(s.id))
   const libs = ['@tripswitch/core', 'opossum', 'cockatiel']
     .map((p) => `${p} ${versionOf(p)}`)
