@@ -5,7 +5,8 @@ import ts from 'typescript'
 import { describe, expect, it } from 'vitest'
 // The `repo` project does not resolve the `@tripswitch/source` condition, so sources are imported
 // by path (only modules whose runtime imports stay inside their own package).
-import { CircuitState, ErrorCode, OPTION_NAMES } from '../packages/core/src/index.ts'
+import { OPTION_NAMES } from '../packages/core/src/adapter.ts'
+import { CircuitState, ErrorCode } from '../packages/core/src/index.ts'
 import { CIRCUIT_OPEN_CODE, CIRCUIT_TIMEOUT_CODE } from '../packages/fastify/src/errors.ts'
 import { COMPAT_DEFAULTS } from '../packages/fastify/src/options.ts'
 

@@ -1,8 +1,7 @@
 export { CircuitBreaker, type ExecuteOptions, type Guarded } from './circuit-breaker.ts'
-export { classifyError, filterThrownError } from './classify.ts'
-export { type Clock, schedule, systemClock } from './clock.ts'
+export { type Clock, systemClock } from './clock.ts'
 export { defaultRegistry } from './default-registry.ts'
-export { DEFAULTS, MAX_DURATION_MS, MAX_WINDOW_SIZE } from './defaults.ts'
+export { DEFAULTS } from './defaults.ts'
 export {
   type CallEndMessage,
   type CallStartMessage,
@@ -25,23 +24,7 @@ export {
   TripswitchError,
 } from './errors.ts'
 export type { CircuitBreakerEvents, Listener, OpenReason, Unsubscribe } from './events.ts'
-export {
-  type HttpDetectError,
-  type HttpOutcomeContext,
-  healthStatusCode,
-  inboundOutcome,
-  type OpenCircuitBody,
-  type OpenCircuitResponse,
-  type OutboundOptions,
-  openCircuitResponse,
-  outboundOutcome,
-  parseRetryAfter,
-  retryAfterSeconds,
-  statusOfError,
-  type TimeoutBody,
-  type TimeoutResponse,
-  timeoutResponse,
-} from './http.ts'
+export { healthStatusCode } from './http.ts'
 export { MemoryStore, type MemoryStoreOptions } from './memory-store.ts'
 export type {
   BackoffOptions,
@@ -61,7 +44,6 @@ export {
   type RegistryEvents,
   type RegistryHealth,
 } from './registry.ts'
-export { breakerName, OPTION_NAMES, resolveOptions, usedByStrategy } from './resolve-options.ts'
 export type { CircuitSnapshot } from './snapshot.ts'
 export { CircuitState, isCircuitState } from './state.ts'
 export type {
@@ -80,13 +62,4 @@ export type {
   WindowSpec,
 } from './store.ts'
 export type { CircuitTotals } from './totals.ts'
-export {
-  type BreakerEvent,
-  type BreakerState,
-  INITIAL_STATE,
-  LEGAL_TRANSITIONS,
-  transition,
-} from './transition.ts'
-export { failureRate, shouldTrip, slowCallRate, type TripCounts } from './trip.ts'
-export { type Check, checks } from './validate.ts'
 export type { WindowTotals } from './window.ts'

@@ -373,7 +373,7 @@ describe('timed calls on one timer per breaker', () => {
 
 describe('checks.ownOptions (the adapters’ own-property reading)', () => {
   it('copies own members into a record without a prototype, refusing an own __proto__', async () => {
-    const { checks } = await import('@tripswitch/core')
+    const { checks } = await import('@tripswitch/core/adapter')
     const copy = checks.ownOptions({ a: 1, b: undefined })
     expect(Object.getPrototypeOf(copy)).toBeNull()
     expect(Object.keys(copy)).toEqual(['a', 'b'])

@@ -1,14 +1,12 @@
+import { CircuitState, isTripswitchError, TripswitchError } from '@tripswitch/core'
+import { describe, expect, it } from 'vitest'
 import {
   type BreakerEvent,
   type BreakerState,
-  CircuitState,
   INITIAL_STATE,
-  isTripswitchError,
   LEGAL_TRANSITIONS,
-  TripswitchError,
   transition,
-} from '@tripswitch/core'
-import { describe, expect, it } from 'vitest'
+} from '../src/transition.ts'
 
 /** One representative of every state, as a caller would hold it (generation 7). */
 const STATES: Record<CircuitState, BreakerState> = {

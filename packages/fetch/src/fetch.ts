@@ -1,4 +1,5 @@
-import { type CircuitBreaker, checks, isCircuitOpenError, type Permit } from '@tripswitch/core'
+import { type CircuitBreaker, isCircuitOpenError, type Permit } from '@tripswitch/core'
+import { checks } from '@tripswitch/core/adapter'
 import type {
   BreakerRequest,
   CircuitInit,

@@ -1,4 +1,5 @@
-import { checks, InvalidOptionsError } from '@tripswitch/core'
+import { InvalidOptionsError } from '@tripswitch/core'
+import { checks } from '@tripswitch/core/adapter'
 import type { BreakerRequest, KeyFunction, KeyOption } from './options.ts'
 
 const MAX_CACHED = 1_000

@@ -1,9 +1,5 @@
-import {
-  type FailureDetails,
-  MAX_DURATION_MS,
-  outboundOutcome,
-  parseRetryAfter,
-} from '@tripswitch/core'
+import type { FailureDetails } from '@tripswitch/core'
+import { MAX_DURATION_MS, outboundOutcome, parseRetryAfter } from '@tripswitch/core/adapter'
 
 /** The status rules both adapters share. */
 export interface StatusRules {

@@ -1,10 +1,9 @@
 import {
-  type Check,
   type CircuitBreakerRegistry,
-  checks,
   InvalidOptionsError,
   isInvalidOptionsError,
 } from '@tripswitch/core'
+import { type Check, checks } from '@tripswitch/core/adapter'
 import { defaultRegistry } from './default-registry.ts'
 import { keyFunction } from './keys.ts'
 import type { FetchBreakerOptions, KeyFunction, KeyOption } from './options.ts'

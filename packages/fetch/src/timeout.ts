@@ -1,4 +1,5 @@
-import { type CircuitBreaker, CircuitTimeoutError, schedule } from '@tripswitch/core'
+import { type CircuitBreaker, CircuitTimeoutError } from '@tripswitch/core'
+import { schedule } from '@tripswitch/core/adapter'
 import { follow } from './follow.ts'
 
 /** A request's deadline: its signal aborts with a `CircuitTimeoutError` when it passes. */
