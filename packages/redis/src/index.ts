@@ -10,4 +10,3 @@ export type {
 } from './options.ts'
 export { RedisStore } from './redis-store.ts'
 export { MalformedReplyError } from './replies.ts'
-export { ACQUIRE, READ, RECORD, RELEASE, TRANSITION } from './scripts.ts'
