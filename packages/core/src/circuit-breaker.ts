@@ -7,6 +7,7 @@ import type { CircuitBreakerOptions, ResolvedOptions } from './options.ts'
 import { CallPermit, type Outcome, type Permit } from './permit.ts'
 import { breakerName, resolveOptions } from './resolve-options.ts'
 import { isPromise } from './store.ts'
+import type { Tally } from './totals.ts'
 import { objectWith, rejectUnknownKeys } from './validate.ts'
 
 /** A guarded function: it receives a signal that aborts when the call times out. */
@@ -31,6 +32,8 @@ const NO_ARGS: unknown[] = []
 /** The two outcome handlers of lean calls admitted in one generation, reused call after call. */
 interface LeanHandlers {
   readonly generation: number
+  /** The breaker's totals, held here so a lean call reaches them in one step. */
+  readonly tally: Tally
   readonly success: () => void
   readonly failure: (error: unknown) => void
 }
@@ -114,9 +117,9 @@ export class CircuitBreaker extends BreakerCore {
   // Lean calls need nothing but the outcome, so they skip the permit object: the options
   // allow it (leanOptions) and nobody listens for durations (measures).
   private runLean<T>(fn: Guarded<T>, generation: number): Promise<T> {
-    this.counts.calls++
-    this.inFlight++
     const handlers = this.leanHandlers(generation)
+    handlers.tally.calls++
+    this.inFlight++
     let promise: Promise<T>
     try {
       const result = fn(NEVER_ABORTED)
@@ -134,15 +137,21 @@ export class CircuitBreaker extends BreakerCore {
   private leanHandlers(generation: number): LeanHandlers {
     const cached = this.lean
     if (cached !== null && cached.generation === generation) return cached
-    const settle = (outcome: Outcome, error: unknown) => {
-      this.inFlight--
-      this.tallyOutcome(outcome, error, false)
-      this.count(generation, outcome, Number.NaN, 0, error)
-    }
+    const tally = this.counts
     const handlers: LeanHandlers = {
       generation,
-      success: () => settle('success', undefined),
-      failure: (error) => settle(classifyOrFail(error, this.options), error),
+      tally,
+      success: () => {
+        this.inFlight--
+        tally.successful++
+        this.count(generation, 'success', Number.NaN, 0, undefined)
+      },
+      failure: (error) => {
+        this.inFlight--
+        const outcome = classifyOrFail(error, this.options)
+        this.tallyOutcome(outcome, error, false)
+        this.count(generation, outcome, Number.NaN, 0, error)
+      },
     }
     this.lean = handlers
     return handlers
@@ -184,24 +193,32 @@ export class CircuitBreaker extends BreakerCore {
     caller: AbortSignal | undefined,
   ): Promise<T> {
     const controller = caller !== undefined || asksForSignal(fn) ? new AbortController() : null
+    // The timeout counts from the call, not from the end of fn's synchronous part.
+    const deadline = timeout === undefined ? 0 : this.options.clock.now() + timeout
+    let result: T | PromiseLike<T>
+    try {
+      result = fn(controller?.signal ?? NEVER_ABORTED)
+    } catch (error) {
+      result = Promise.reject(error)
+    }
+    // Few allocations per call: this path runs on every timed call.
     return new Promise<T>((resolve, reject) => {
-      const settleWith = (answer: () => T) => {
-        finish()
+      // Settles the call with `answer`'s value (resolved, failed, or the fallback's answer).
+      const answerWith = (answer: (value: unknown) => T, value: unknown) => {
+        if (permit.done) return
+        if (waiting !== null) this.timeouts.remove(waiting)
+        if (caller !== undefined) caller.removeEventListener('abort', onCallerAbort)
         try {
-          resolve(answer())
+          resolve(answer(value))
         } catch (error) {
           reject(error)
         }
       }
-      const onTimeout = () => {
-        if (permit.done) return
-        const error = new CircuitTimeoutError(this.name, timeout!)
-        controller?.abort(error)
-        settleWith(() => this.failed<T>(permit, error, args))
-      }
+      const resolved = (value: unknown) => this.resolved(permit, value as T)
+      const failed = (error: unknown) => this.failed<T>(permit, error, args)
       const onCallerAbort = () => {
         if (permit.done) return
-        finish()
+        if (waiting !== null) this.timeouts.remove(waiting)
         controller?.abort(caller!.reason)
         permit.ignore()
         reject(caller!.reason)
@@ -210,25 +227,23 @@ export class CircuitBreaker extends BreakerCore {
         timeout === undefined
           ? null
           : {
-              deadline: this.options.clock.now() + timeout,
-              expire: onTimeout,
+              deadline,
+              expire: () => {
+                const error = new CircuitTimeoutError(this.name, timeout)
+                if (!permit.done) controller?.abort(error)
+                answerWith(failed, error)
+              },
               prev: null,
               next: null,
             }
       if (waiting !== null) this.timeouts.add(waiting)
-      caller?.addEventListener('abort', onCallerAbort, { once: true })
       // The caller's listener goes with the call: a long-lived signal gathers none.
-      const finish = () => {
-        if (waiting !== null) this.timeouts.remove(waiting)
-        caller?.removeEventListener('abort', onCallerAbort)
-      }
-      new Promise<T>((inner) => inner(fn(controller?.signal ?? NEVER_ABORTED))).then(
-        (value) => {
-          if (!permit.done) settleWith(() => this.resolved(permit, value))
-        },
-        (error: unknown) => {
-          if (!permit.done) settleWith(() => this.failed<T>(permit, error, args))
-        },
+      caller?.addEventListener('abort', onCallerAbort, { once: true })
+      // fn may have aborted the caller's signal itself, before anyone listened.
+      if (caller?.aborted) onCallerAbort()
+      Promise.resolve(result).then(
+        (value) => answerWith(resolved, value),
+        (error: unknown) => answerWith(failed, error),
       )
     })
   }
