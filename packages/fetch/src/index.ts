@@ -1,4 +1,4 @@
-export { defaultRegistry } from './default-registry.ts'
+export { defaultRegistry } from '@tripswitch/core'
 export {
   type FetchFunction,
   type GuardedFetch,

@@ -42,7 +42,7 @@ export interface SharedOptions extends FetchBreakerOptions {
    * @default 'origin'
    */
   key?: KeyOption
-  /** Registry the breakers live in (with its store, clock and defaults). @default defaultRegistry */
+  /** Registry the breakers live in (with its store, clock and defaults). @default core's `defaultRegistry()`, shared with every adapter */
   registry?: CircuitBreakerRegistry
   /**
    * When false, every 4xx answer counts as a failure. When true, only 408 and 429 do.

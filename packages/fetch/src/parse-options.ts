@@ -1,10 +1,10 @@
 import {
   type CircuitBreakerRegistry,
+  defaultRegistry,
   InvalidOptionsError,
   isInvalidOptionsError,
 } from '@tripswitch/core'
 import { type Check, checks } from '@tripswitch/core/adapter'
-import { defaultRegistry } from './default-registry.ts'
 import { keyFunction } from './keys.ts'
 import type { FetchBreakerOptions, KeyFunction, KeyOption } from './options.ts'
 import { ownOptions } from './own-options.ts'
@@ -53,7 +53,7 @@ export function parseOptions<O>(input: object | undefined, spec: OptionSpec): Pa
   checks.objectWith([], 'an options object')(input ?? {}, 'options')
   // Own properties only: a value set on Object.prototype is never an option.
   const {
-    registry = defaultRegistry,
+    registry = defaultRegistry(),
     key,
     ...rest
   } = ownOptions(input ?? {}) as {

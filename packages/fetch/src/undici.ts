@@ -1,4 +1,4 @@
-export { defaultRegistry } from './default-registry.ts'
+export { defaultRegistry } from '@tripswitch/core'
 export { circuitBreaker } from './interceptor.ts'
 export type {
   DispatchDetectError,

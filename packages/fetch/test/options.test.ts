@@ -197,10 +197,10 @@ describe('without a registry option', () => {
     const up = await upstream()
     try {
       await send(withCircuitBreaker(fetch), `${up.base}/ok`, 1)
-      expect(defaultRegistry.get(up.base).snapshot().totals.successful).toBe(1)
-      expect(undiciDefault).toBe(defaultRegistry)
+      expect(defaultRegistry().get(up.base).snapshot().totals.successful).toBe(1)
+      expect(undiciDefault()).toBe(defaultRegistry())
     } finally {
-      defaultRegistry.delete(up.base)
+      defaultRegistry().delete(up.base)
     }
   })
 })
