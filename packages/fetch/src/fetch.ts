@@ -6,7 +6,6 @@ import type {
   FetchCircuitOptions,
   RequestCircuitOptions,
 } from './options.ts'
-import { ownValue } from './own-options.ts'
 import {
   type OptionSpec,
   type ParsedOptions,
@@ -74,7 +73,8 @@ async function guarded<I, Init extends object, R extends ResponseLike>(
 ): Promise<R> {
   // Own property only: `circuitBreaker` set on Object.prototype must not opt every request out.
   // fetch takes a null init as none; so does the wrapper.
-  const own = init === undefined || init === null ? undefined : ownValue(init, 'circuitBreaker')
+  const own =
+    init === undefined || init === null ? undefined : checks.ownValue(init, 'circuitBreaker')
   if (own === false) return fetch(input, init)
   const signal = callerSignal(input, init as { signal?: AbortSignal | null } | undefined)
   // Already aborted: fetch rejects with the caller's reason and sends nothing; nothing to count.

@@ -7,7 +7,6 @@ import {
 import { type Check, checks } from '@tripswitch/core/adapter'
 import { keyFunction } from './keys.ts'
 import type { FetchBreakerOptions, KeyFunction, KeyOption } from './options.ts'
-import { ownOptions } from './own-options.ts'
 
 /** Options, validated and split into the adapter's own and core's. */
 export interface ParsedOptions<O> {
@@ -56,7 +55,7 @@ export function parseOptions<O>(input: object | undefined, spec: OptionSpec): Pa
     registry = defaultRegistry(),
     key,
     ...rest
-  } = ownOptions(input ?? {}) as {
+  } = checks.ownOptions(input ?? {}) as {
     registry?: unknown
     key?: unknown
   }
@@ -74,7 +73,9 @@ export function parseRequestOptions<O>(
   spec: OptionSpec,
 ): { key: string | undefined; outcome: O; breakerOptions: FetchBreakerOptions } {
   checks.objectWith([], 'false or an options object')(input, 'circuitBreaker')
-  const { key, ...rest } = ownOptions(input as object, 'circuitBreaker.') as { key?: unknown }
+  const { key, ...rest } = checks.ownOptions(input as object, 'circuitBreaker.') as {
+    key?: unknown
+  }
   if (key !== undefined) checks.nonEmptyString(key, 'circuitBreaker.key')
   const own = split<O>(rest, spec, 'circuitBreaker.')
   const breakerOptions = { ...parsed.breakerOptions, ...own.breakerOptions }
