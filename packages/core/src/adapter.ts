@@ -7,6 +7,7 @@
  */
 export { classifyError, filterThrownError } from './classify.ts'
 export { schedule } from './clock.ts'
+export { Deadlines, type Waiting } from './deadlines.ts'
 export { DEFAULTS, MAX_DURATION_MS, MAX_WINDOW_SIZE } from './defaults.ts'
 export {
   type HttpDetectError,

@@ -233,8 +233,8 @@ export class CircuitBreaker extends BreakerCore {
                 if (!permit.done) controller?.abort(error)
                 answerWith(failed, error)
               },
-              prev: null,
-              next: null,
+              prevDue: null,
+              nextDue: null,
             }
       if (waiting !== null) this.timeouts.add(waiting)
       // The caller's listener goes with the call: a long-lived signal gathers none.

@@ -6,9 +6,10 @@ export interface Waiting {
   /** Clock time (ms) at which the call times out. */
   readonly deadline: number
   /** Runs once when the deadline passes while the call is still waiting. */
-  readonly expire: () => void
-  prev: Waiting | null
-  next: Waiting | null
+  expire(): void
+  /** Links of the list; a waiting call's own business is kept out of these names. */
+  prevDue: Waiting | null
+  nextDue: Waiting | null
 }
 
 type TimerHandle = { ref?: () => unknown; unref?: () => unknown } | number | undefined
@@ -27,30 +28,38 @@ export class Deadlines {
   /** The timer is running its callback: an entry added meanwhile is armed for by it. */
   private firing = false
 
-  constructor(private readonly clock: Clock) {}
+  /**
+   * @param holdsProcess true (the default): the timer keeps the process alive while a call waits
+   *   (a script awaiting a timed call gets its answer); false: never (a server holds the process
+   *   anyway, and an HTTP request's timeout must not).
+   */
+  constructor(
+    private readonly clock: Clock,
+    private readonly holdsProcess = true,
+  ) {}
 
   /** Starts waiting for `entry.deadline`. */
   add(entry: Waiting): void {
-    entry.prev = this.tail
-    entry.next = null
+    entry.prevDue = this.tail
+    entry.nextDue = null
     if (this.tail === null) this.head = entry
-    else this.tail.next = entry
+    else this.tail.nextDue = entry
     this.tail = entry
     // A timer set for an earlier deadline re-arms itself for this one when it fires.
     if (this.timer === undefined) {
       if (!this.firing) this.arm(entry.deadline)
-    } else if (entry.prev === null) refTimer(this.timer, true)
+    } else if (entry.prevDue === null) refTimer(this.timer, this.holdsProcess)
   }
 
   /** Stops waiting (the call settled). Harmless for an entry that already expired. */
   remove(entry: Waiting): void {
-    if (entry.prev === null && this.head !== entry) return
-    if (entry.prev === null) this.head = entry.next
-    else entry.prev.next = entry.next
-    if (entry.next === null) this.tail = entry.prev
-    else entry.next.prev = entry.prev
-    entry.prev = null
-    entry.next = null
+    if (entry.prevDue === null && this.head !== entry) return
+    if (entry.prevDue === null) this.head = entry.nextDue
+    else entry.prevDue.nextDue = entry.nextDue
+    if (entry.nextDue === null) this.tail = entry.prevDue
+    else entry.nextDue.prevDue = entry.prevDue
+    entry.prevDue = null
+    entry.nextDue = null
     if (this.head === null && this.timer !== undefined) refTimer(this.timer, false)
   }
 
@@ -60,6 +69,7 @@ export class Deadlines {
     this.timer = (
       set === undefined ? setTimeout(this.fire, ms) : set.call(this.clock, this.fire, ms)
     ) as TimerHandle
+    if (!this.holdsProcess) refTimer(this.timer, false)
   }
 
   private readonly fire = (): void => {

@@ -6,9 +6,9 @@ import {
   isCircuitOpenError,
   type Permit,
 } from '@tripswitch/core'
+import { Deadlines } from '@tripswitch/core/adapter'
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import { prepareOpen, sendAnswer } from './answer.ts'
-import { Deadlines } from './deadlines.ts'
 import { Flight, type FlightTable } from './flight.ts'
 import { onTimer, settleAll } from './lifecycle.ts'
 import type { PluginSettings } from './plugin-options.ts'
@@ -121,7 +121,8 @@ export class Circuit {
     if (this.deadlines === undefined || this.deadlineClock !== clock) {
       let list = this.lists.get(clock)
       if (list === undefined) {
-        list = new Deadlines(clock)
+        // Unref'd throughout: the server holds the process; a request's timeout must not.
+        list = new Deadlines(clock, false)
         this.lists.set(clock, list)
       }
       this.deadlines = list

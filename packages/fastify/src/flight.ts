@@ -5,8 +5,8 @@ import {
   type Outcome,
   type Permit,
 } from '@tripswitch/core'
+import type { Deadlines, Waiting } from '@tripswitch/core/adapter'
 import type { Circuit } from './circuit.ts'
-import type { Deadlines, Waiting } from './deadlines.ts'
 
 /**
  * One request admitted by one circuit: holds the permit until the request is settled, exactly
