@@ -1,4 +1,5 @@
 export type { RedisStoreEvents } from './events.ts'
+export type { FleetCircuit, FleetInstance } from './fleet.ts'
 export { breakerId } from './keys.ts'
 export { StoreTimeoutError, StoreUnavailableError } from './link.ts'
 export type { NodeRedisClient, NodeRedisCluster, NodeRedisEvalOptions } from './node-redis-seam.ts'

@@ -57,3 +57,26 @@ export function keysOf(prefix: string, name: string): BreakerKeys {
     reporters: `${base}r`,
   }
 }
+
+/**
+ * The fleet's keys under `prefix`, all in the hash slot `{~fleet}` (no breaker id is `~fleet`:
+ * raw ids never hold `~` and hashed ones are 44 characters), so each fleet script runs on one node.
+ */
+export interface FleetKeys {
+  /** Zset: recorded circuit name -> time last registered. */
+  readonly circuits: string
+  /** Zset: instance id -> time of its last heartbeat. */
+  readonly instances: string
+  /** The set of recorded names instance `id` holds a breaker for. */
+  names(id: string): string
+}
+
+/** The fleet's keys under `prefix`. */
+export function fleetKeysOf(prefix: string): FleetKeys {
+  const base = `${prefix}{~fleet}:`
+  return {
+    circuits: `${base}c`,
+    instances: `${base}i`,
+    names: (id) => `${base}n:${id}`,
+  }
+}

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto'
+import { hostname } from 'node:os'
 import { InvalidOptionsError } from '@tripswitch/core'
 import { checks } from '@tripswitch/core/adapter'
 import type { Cluster, Redis } from 'ioredis'
@@ -48,8 +50,20 @@ export interface RedisStoreOptions {
    * the instances know of the breaker. @default 604_800_000 (7 days)
    */
   stateTtl?: number
-  /** Id of this instance for `quorum`. @default a random id */
+  /**
+   * Id of this instance: the member it reports as for `quorum`, and the id {@link RedisStore.fleet}
+   * lists it under. 1 to 200 characters, none of them whitespace, a control or format character,
+   * or a lone surrogate. Give each process its own (a pod name, `host:pid`).
+   * @default `${os.hostname()}:${process.pid}:` + 4 random hex digits
+   */
   instanceId?: string
+  /**
+   * Milliseconds an instance still counts as holding its breakers after its last heartbeat, in
+   * {@link RedisStore.fleet}. The store heartbeats with its poll, about every third of this; a
+   * process that dies without `close()` drops out of the listing after this long. A duration,
+   * at least 3 × `pollInterval`. @default 30_000, or 3 × `pollInterval` when that is longer
+   */
+  fleetTtlMs?: number
   /** Allows {@link RedisStore.travel} (time travel in tests). Never set in production. @default false */
   testing?: boolean
 }
@@ -66,6 +80,7 @@ export interface ResolvedStoreOptions {
   readonly quorum: number
   readonly stateTtl: number
   readonly instanceId: string
+  readonly fleetTtlMs: number
   readonly testing: boolean
 }
 
@@ -80,11 +95,15 @@ const KNOWN = new Set([
   'quorum',
   'stateTtl',
   'instanceId',
+  'fleetTtlMs',
   'testing',
 ])
 
 const PREFIX = /^[A-Za-z0-9._:/-]{0,64}$/
-const INSTANCE = /^[A-Za-z0-9._:/-]{1,64}$/
+// With the u flag \p{Cs} matches only surrogates that are not part of a pair.
+const INSTANCE = /^[^\s\p{Cc}\p{Cf}\p{Cs}]{1,200}$/u
+/** The longest duration (a timer's limit). */
+const MAX_DURATION = 2_147_483_647
 /** Longest piece of an unknown option's name quoted in an error (core clips the values). */
 const QUOTED = 100
 
@@ -119,6 +138,18 @@ function given(input: unknown): Partial<Record<keyof RedisStoreOptions, unknown>
   return checks.withoutUndefined(input as Record<keyof RedisStoreOptions, unknown>)
 }
 
+/**
+ * `host:pid:xxxx`: readable in a listing, distinct per process (the random part tells apart a
+ * pid reused after a restart). Characters the instanceId rule refuses become `-`.
+ */
+function defaultInstanceId(): string {
+  const host =
+    hostname()
+      .replace(/[^\x21-\x7e]/g, '-')
+      .slice(0, 150) || 'host'
+  return `${host}:${process.pid}:${randomBytes(2).toString('hex')}`
+}
+
 /** Validates `input` (throws InvalidOptionsError naming the option) and applies the defaults. */
 export function resolveStoreOptions(input: RedisStoreOptions): ResolvedStoreOptions {
   const o = given(input)
@@ -133,8 +164,9 @@ export function resolveStoreOptions(input: RedisStoreOptions): ResolvedStoreOpti
     )
   const prefix = or('prefix', 'tripswitch:')
   pattern(prefix, PREFIX, 'prefix', 'up to 64 characters of A-Z a-z 0-9 . _ : / -')
-  const instanceId = or('instanceId', Math.random().toString(36).slice(2, 12))
-  pattern(instanceId, INSTANCE, 'instanceId', '1 to 64 characters of A-Z a-z 0-9 . _ : / -')
+  const instanceId = 'instanceId' in o ? o.instanceId : defaultInstanceId()
+  const rule = '1 to 200 characters, no whitespace, control character or lone surrogate'
+  pattern(instanceId, INSTANCE, 'instanceId', rule)
   const durations = {
     syncInterval: or('syncInterval', 250),
     pollInterval: or('pollInterval', 2_000),
@@ -142,6 +174,12 @@ export function resolveStoreOptions(input: RedisStoreOptions): ResolvedStoreOpti
     stateTtl: or('stateTtl', 604_800_000),
   }
   for (const [key, value] of Object.entries(durations)) checks.duration(value, key)
+  // The heartbeat rides on the poll: a TTL shorter than a few polls would drop live instances.
+  const minFleetTtl = Math.min((durations.pollInterval as number) * 3, MAX_DURATION)
+  const fleetTtlMs = or('fleetTtlMs', Math.max(30_000, minFleetTtl))
+  checks.duration(fleetTtlMs, 'fleetTtlMs')
+  if ((fleetTtlMs as number) < minFleetTtl)
+    throw invalid('fleetTtlMs', `>= 3 × pollInterval (${minFleetTtl} ms)`, fleetTtlMs)
   const leaseMs = or('leaseMs', undefined)
   if (leaseMs !== undefined) checks.duration(leaseMs, 'leaseMs')
   const quorum = or('quorum', 1)
@@ -158,6 +196,7 @@ export function resolveStoreOptions(input: RedisStoreOptions): ResolvedStoreOpti
     onStoreUnavailable: onStoreUnavailable as StoreUnavailablePolicy,
     quorum: quorum as number,
     instanceId: instanceId as string,
+    fleetTtlMs: fleetTtlMs as number,
     testing,
   })
 }

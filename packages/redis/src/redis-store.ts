@@ -17,7 +17,10 @@ import { InvalidOptionsError } from '@tripswitch/core'
 import { type Command, Commands, type Known } from './commands.ts'
 import { type RedisStoreEvents, StoreEmitter } from './events.ts'
 import { Fallback } from './fallback.ts'
-import { keysOf } from './keys.ts'
+import type { FleetCircuit, FleetLink } from './fleet.ts'
+import { listFleet } from './fleet-listing.ts'
+import { FleetMembership } from './fleet-membership.ts'
+import { breakerId, fleetKeysOf, keysOf } from './keys.ts'
 import { StoreUnavailableError, scriptsOn, seamFor, withTimeout } from './link.ts'
 import {
   type RedisStoreOptions,
@@ -55,6 +58,9 @@ export class RedisStore implements StateStore {
   private readonly fallback: Fallback
   private readonly subscriptions: Subscriptions
   private readonly syncer: Syncer
+  private readonly fleetLink: FleetLink
+  /** This instance's entry in the fleet listing (names held, heartbeat). */
+  private readonly membership: FleetMembership
   private readonly emitter = new StoreEmitter()
   /** Closes the pub/sub connection, once opened. */
   private subscriber: (() => void) | null = null
@@ -86,6 +92,15 @@ export class RedisStore implements StateStore {
     this.channel = `${this.options.prefix}events`
     this.fallback = new Fallback(this.options.onStoreUnavailable, this.options.pollInterval)
     this.subscriptions = new Subscriptions(this.options.prefix, (name) => this.forget(name))
+    this.fleetLink = {
+      client: this.client,
+      keys: fleetKeysOf(this.options.prefix),
+      instanceId: this.options.instanceId,
+      fleetTtlMs: this.options.fleetTtlMs,
+      commandTimeout: this.options.commandTimeout,
+      offset: () => this.offset,
+    }
+    this.membership = new FleetMembership(this.fleetLink, () => this.subscriptions.names())
     const scripts = scriptsOn(this.client)
     this.commands = new Commands(scripts, this.options, this.channel, () => this.offset)
     // A client that connects (or reconnects) is read at once, not at the next jittered poll.
@@ -94,6 +109,32 @@ export class RedisStore implements StateStore {
       flush: (name, batch, window) => this.record(name, batch, window),
       poll: () => this.poll(),
     })
+  }
+
+  /**
+   * This instance's id: what it reports as for `quorum` and what {@link RedisStore.fleet} lists it
+   * under. The `instanceId` option, by default `${os.hostname()}:${process.pid}:` + 4 random hex digits.
+   */
+  get instanceId(): string {
+    return this.options.instanceId
+  }
+
+  /**
+   * Every circuit Redis knows under this store's prefix, sorted by name: the names breakers of
+   * any instance use (this one or not), and circuits moved by a store holding no breaker of them
+   * (an operator's tool), with each one's shared state (read as {@link RedisStore.read} reads it)
+   * and the instances holding a breaker of it that heartbeat within `fleetTtlMs`. A circuit
+   * nobody holds is listed while Redis keeps its state (it moved, and `stateTtl` has not expired).
+   * Names longer than 1,024 characters are not recorded, so not listed. Not for a call's path:
+   * it reads Redis page by page (a few calls per 500 circuits).
+   * @throws {StoreUnavailableError} when the client is not ready, or the Redis error or
+   *   {@link StoreTimeoutError} of a call that failed; the breakers are not affected.
+   */
+  async fleet(): Promise<FleetCircuit[]> {
+    if (this.closed || !this.client.ready()) throw this.notReady()
+    // This instance's own entry is current in the listing it makes.
+    await this.membership.beat()
+    return listFleet(this.fleetLink, (names) => this.readMany(names))
   }
 
   /** True while the store answers from its fallback (Redis unreachable or failing). */
@@ -136,6 +177,7 @@ export class RedisStore implements StateStore {
   ): Unsubscribe {
     this.subscriber ??= this.openSubscriber()
     this.syncer.start()
+    if (this.subscriptions.get(name) === undefined) this.membership.join(name)
     const unsubscribe = this.subscriptions.add(name, listener, onError)
     // A breaker created during an outage hears of it too: after its constructor returns, so a
     // listener attached right after `new CircuitBreaker(...)` gets it.
@@ -155,7 +197,10 @@ export class RedisStore implements StateStore {
     // The fallback moves now, as the breaker did: if Redis never answers, the local open
     // deadline counts from the trip, not from the timeout. A Redis answer overrides it.
     const local = this.fallback.transition(name, request)
-    return this.run(name, this.commands.transition(name, known, request), () => local)
+    const moved = this.run(name, this.commands.transition(name, known, request), () => local)
+    if (this.subscriptions.get(name) !== undefined) return moved
+    // Moved by a store holding no breaker of it (an operator's tool): recorded, so it is listed.
+    return Promise.all([moved, this.membership.mention(name)]).then(([state]) => state)
   }
 
   /** @inheritdoc */
@@ -216,6 +261,7 @@ export class RedisStore implements StateStore {
     if (this.closed) return
     this.closed = true
     this.syncer.stop()
+    this.membership.close()
     this.unwatch()
     this.subscriber?.()
     this.subscriber = null
@@ -370,7 +416,8 @@ export class RedisStore implements StateStore {
         : this.subscriptions.unheardFor(this.options.pollInterval / 2)
     this.resubscribed = false
     try {
-      const probe = `${this.options.prefix}probe:${this.options.instanceId}`
+      if (!recovering) this.membership.beatIfDue()
+      const probe = `${this.options.prefix}probe:${breakerId(this.options.instanceId)}`
       const check = recovering
         ? this.client.mark(probe, Math.max(this.options.pollInterval * 4, 1_000))
         : this.client.ping(probe)
@@ -411,6 +458,30 @@ export class RedisStore implements StateStore {
   /** The last listener of `name` went (its breaker was disposed or evicted): forget it. */
   private forget(name: string): void {
     this.fallback.delete(name)
+    this.membership.leave(name)
+  }
+
+  /**
+   * The states of `names` through the read script (as {@link RedisStore.read}, with what this
+   * instance knows of each), one pipeline or one round of concurrent calls. A name whose key is
+   * unreadable is undefined; when every read fails, the first error is thrown.
+   */
+  private async readMany(names: readonly string[]): Promise<(SharedState | undefined)[]> {
+    const calls = names.map((name) => ({
+      name: 'tripswitchRead' as const,
+      args: this.commands.head(name, this.known(name)),
+    }))
+    const results = await withTimeout(this.client.scripts(calls), this.options.commandTimeout)
+    const failed = results.find(([error]) => error !== null)
+    if (failed !== undefined && results.every(([error]) => error !== null)) throw failed[0]
+    return results.map(([error, reply]) => {
+      if (error !== null) return undefined
+      try {
+        return stateAt(reply, 0)
+      } catch {
+        return undefined
+      }
+    })
   }
 
   private openSubscriber(): () => void {

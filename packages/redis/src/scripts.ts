@@ -1,3 +1,13 @@
+import {
+  FLEET_BEAT,
+  FLEET_CIRCUITS,
+  FLEET_INSTANCES,
+  FLEET_JOIN,
+  FLEET_LEAVE,
+  FLEET_MEMBERS,
+  FLEET_PRUNE,
+} from './fleet-scripts.ts'
+
 /**
  * The Lua scripts, one per store operation. Each reads `TIME` (plus a test-only offset, always 0
  * unless the store was built with `testing: true`), so shared deadlines use Redis's clock; keys
@@ -187,7 +197,7 @@ end
 return {counted, calls, fails, slow, cf, nf, reporters, state, gen, retry(state, untilMs, now), trips}
 `
 
-/** The scripts by ioredis command name, with how many of their arguments are keys. */
+/** The scripts by ioredis command name (the fleet's included), with how many of their arguments are keys. */
 export const SCRIPTS: {
   readonly [name: string]: { readonly lua: string; readonly numberOfKeys: number }
 } = {
@@ -196,4 +206,11 @@ export const SCRIPTS: {
   tripswitchAcquire: { lua: ACQUIRE, numberOfKeys: 4 },
   tripswitchRelease: { lua: RELEASE, numberOfKeys: 4 },
   tripswitchRecord: { lua: RECORD, numberOfKeys: 4 },
+  tripswitchFleetJoin: { lua: FLEET_JOIN, numberOfKeys: 3 },
+  tripswitchFleetBeat: { lua: FLEET_BEAT, numberOfKeys: 3 },
+  tripswitchFleetLeave: { lua: FLEET_LEAVE, numberOfKeys: 3 },
+  tripswitchFleetInstances: { lua: FLEET_INSTANCES, numberOfKeys: 3 },
+  tripswitchFleetMembers: { lua: FLEET_MEMBERS, numberOfKeys: 3 },
+  tripswitchFleetCircuits: { lua: FLEET_CIRCUITS, numberOfKeys: 3 },
+  tripswitchFleetPrune: { lua: FLEET_PRUNE, numberOfKeys: 3 },
 }

@@ -5,8 +5,15 @@ export type ScriptName =
   | 'tripswitchAcquire'
   | 'tripswitchRelease'
   | 'tripswitchRecord'
+  | 'tripswitchFleetJoin'
+  | 'tripswitchFleetBeat'
+  | 'tripswitchFleetLeave'
+  | 'tripswitchFleetInstances'
+  | 'tripswitchFleetMembers'
+  | 'tripswitchFleetCircuits'
+  | 'tripswitchFleetPrune'
 
-/** One script call: the four keys of a breaker first, then its arguments. */
+/** One script call: its keys first (a breaker's four, or the fleet's three), then its arguments. */
 export interface ScriptCall {
   readonly name: ScriptName
   readonly args: readonly (string | number)[]
