@@ -1,14 +1,15 @@
 import { type CircuitBreakerRegistry, InvalidOptionsError } from '@tripswitch/core'
 import { checks } from '@tripswitch/core/adapter'
-import type { Metric, Registry } from 'prom-client'
+import { Gauge, type Metric, type Registry } from 'prom-client'
+import { FAMILIES } from './families.ts'
+import { FamilyMetric } from './family-metric.ts'
 import { DurationHistogram } from './histogram.ts'
 import {
   type PrometheusMetricsOptions,
   resolveMetricsOptions,
   type StoreHealthSource,
 } from './options.ts'
-import { type Sample, ScrapeCounter, ScrapeGauge, ScrapeReader } from './scrape.ts'
-import { callSeries, perCircuit, stateSeries, transitionSeries } from './series.ts'
+import { ScrapeReader } from './scrape.ts'
 
 /** Removes the metrics {@link registerMetrics} added; calling it again does nothing. */
 export type UnregisterMetrics = () => void
@@ -30,51 +31,17 @@ export function registerMetrics(
   checks.objectWith(REGISTRY_METHODS, 'a CircuitBreakerRegistry')(registry, 'registry')
   const { register, prefix, histogram, buckets, store } = resolveMetricsOptions(options)
   const reader = new ScrapeReader(registry)
-  const from = (produce: (circuits: ReturnType<ScrapeReader['read']>) => Sample[]) => () =>
-    produce(reader.read())
-  const metrics: Metric[] = [
-    new ScrapeGauge({
-      name: `${prefix}circuit_state`,
-      help: 'Circuit state, one series per state: 1 for the current one, 0 for the others.',
-      labelNames: ['name', 'state'],
-      produce: from(stateSeries),
-    }),
-    new ScrapeCounter({
-      name: `${prefix}calls_total`,
-      help: 'Calls by how they ended: successful, failed (timeouts included), ignored, not_permitted (refused by the open circuit), timeout, busy (past maxConcurrent).',
-      labelNames: ['name', 'kind'],
-      produce: from(callSeries),
-    }),
-    new ScrapeGauge({
-      name: `${prefix}failure_rate`,
-      help: 'Failures / calls in the current window (0 to 1; 0 without calls).',
-      labelNames: ['name'],
-      produce: from(perCircuit((s) => s.failureRate)),
-    }),
-    new ScrapeGauge({
-      name: `${prefix}slow_call_rate`,
-      help: 'Slow calls / calls in the current window (0 to 1; 0 without calls).',
-      labelNames: ['name'],
-      produce: from(perCircuit((s) => s.slowCallRate)),
-    }),
-    new ScrapeGauge({
-      name: `${prefix}buffered_calls`,
-      help: 'Calls counted in the current window.',
-      labelNames: ['name'],
-      produce: from(perCircuit((s) => s.calls)),
-    }),
-    new ScrapeCounter({
-      name: `${prefix}transitions_total`,
-      help: 'State transitions by edge.',
-      labelNames: ['name', 'from', 'to'],
-      produce: from(transitionSeries),
-    }),
-  ]
+  const read = () => reader.read()
+  const metrics: Metric[] = FAMILIES.map(
+    // Not a prom-client class, but what its registry reads from one (see FamilyMetric).
+    (spec) => new FamilyMetric(prefix, spec, read, register) as unknown as Metric,
+  )
   if (store !== undefined) metrics.push(storeGauge(prefix, store))
   const durations = histogram
     ? new DurationHistogram(registry, `${prefix}call_duration_seconds`, buckets)
     : null
   if (durations !== null) metrics.push(durations)
+  const names = metrics.map(nameOf)
   try {
     registerAll(register, metrics, prefix)
   } catch (error) {
@@ -88,16 +55,21 @@ export function registerMetrics(
     registered = false
     durations?.close()
     reader.close()
-    for (const metric of metrics) register.removeSingleMetric(nameOf(metric))
+    // By the names registered under: prom-client renames a counter for OpenMetrics text.
+    names.forEach((name, i) => {
+      if (register.getSingleMetric(name) === metrics[i]) register.removeSingleMetric(name)
+    })
   }
 }
 
 function storeGauge(prefix: string, store: StoreHealthSource): Metric {
-  return new ScrapeGauge({
+  return new Gauge({
     name: `${prefix}store_up`,
     help: 'Whether the shared store is reachable: 1 yes, 0 in an outage (breakers run on local state).',
-    labelNames: [],
-    produce: () => [{ labels: {}, value: store.unavailable ? 0 : 1 }],
+    registers: [],
+    collect() {
+      this.set(store.unavailable ? 0 : 1)
+    },
   })
 }
 

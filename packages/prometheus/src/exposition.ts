@@ -1,0 +1,136 @@
+// ES2024 string methods: Node >= 20 has them, the repository's TypeScript lib (ES2022) does not.
+interface WellFormedString {
+  isWellFormed(): boolean
+  toWellFormed(): string
+}
+
+const NEEDS_ESCAPE = /[\\"\n]/
+const ESCAPED = /[\\"\n]/g
+const escapeChar = (char: string): string => (char === '\n' ? '\\n' : `\\${char}`)
+
+/**
+ * `value` with every lone surrogate replaced by U+FFFD. A lone surrogate has no UTF-8 form: an
+ * encoder would replace it anyway, only later, where two names could no longer be told apart
+ * from what was written.
+ */
+export function wellFormed(value: string): string {
+  const text = value as unknown as WellFormedString
+  return text.isWellFormed() ? value : text.toWellFormed()
+}
+
+/**
+ * A label value as the text format writes it between double quotes: backslash, double quote
+ * and line feed escaped (`\\`, `\"`, `\n`), lone surrogates replaced. Returns `value` itself
+ * when nothing needs changing, so a scrape allocates nothing for ordinary names.
+ */
+export function escapeLabelValue(value: string): string {
+  const text = wellFormed(value)
+  return NEEDS_ESCAPE.test(text) ? text.replace(ESCAPED, escapeChar) : text
+}
+
+/** A sample value as the text format writes it (`NaN`, `+Inf`, `-Inf`, or the number). */
+export function formatValue(value: number): string {
+  if (Number.isFinite(value)) return `${value}`
+  if (Number.isNaN(value)) return 'NaN'
+  return value > 0 ? '+Inf' : '-Inf'
+}
+
+/** Labels of a series beside `name`, as an object and as the text that follows `name="…`. */
+export interface ExtraLabels {
+  /** E.g. `{ state: 'closed' }`. */
+  readonly labels: Readonly<Record<string, string>>
+  /** The quote closing `name`, then the labels, e.g. `",state="closed"`. */
+  readonly afterName: string
+}
+
+/** Extra labels from label names and values (already safe in the text format: no escaping). */
+export function extraLabels(labels: Readonly<Record<string, string>>): ExtraLabels {
+  const pairs = Object.entries(labels).map(([k, v]) => `,${k}="${escapeLabelValue(v)}"`)
+  return { labels: Object.freeze({ ...labels }), afterName: `"${pairs.join('')}` }
+}
+
+/** A series of one circuit only, no other label. */
+export const NAME_ONLY: ExtraLabels = extraLabels({})
+
+/** The last series of a family, which prom-client writes itself (see {@link FamilyText}). */
+export interface LastSeries {
+  /** Every line but the last, then the last line's metric name. */
+  readonly metricName: string
+  readonly labels: Readonly<Record<string, string>>
+  readonly value: number
+}
+
+/**
+ * The lines of one metric family, written straight as exposition text: `name{name="…",…} value`.
+ * Lines are kept as parts in one array and joined once; each part is a string that already
+ * exists (metric name, escaped circuit name, label text, value), so a line allocates nothing
+ * but its value's digits.
+ *
+ * prom-client writes a family as its HELP and TYPE lines, then for each value
+ * `${metricName}${labels} ${value}`. The family is handed over as one value whose metricName
+ * is every line but the last followed by the last line's metric name, and whose labels and
+ * value are the last line's: prom-client formats that line itself, adding the registry's
+ * default labels and, for an OpenMetrics counter, the `_total` suffix where it belongs.
+ */
+export class FamilyText {
+  private readonly parts: string[]
+  private size = 0
+  private name = ''
+  private escapedName = ''
+  private lastStart = -1
+  private lastName = ''
+  private lastExtra: ExtraLabels = NAME_ONLY
+  private lastValue = 0
+  private readonly open: string
+  private readonly nextOpen: string
+
+  /**
+   * @param metric the metric name written on each line.
+   * @param close what ends the labels of each line: the default labels' text, `}` and a space.
+   * @param capacity expected number of lines (sizes the parts array once).
+   */
+  constructor(
+    metric: string,
+    private readonly close: string,
+    capacity: number,
+  ) {
+    this.open = `${metric}{name="`
+    this.nextOpen = `\n${this.open}`
+    this.parts = new Array<string>(capacity * 5)
+  }
+
+  /** Sets the circuit whose lines {@link emit} adds next: its name, and that name escaped. */
+  circuit(name: string, escapedName: string): void {
+    this.name = name
+    this.escapedName = escapedName
+  }
+
+  /** Adds a line of the current circuit with `extra` labels (one function for the whole scrape). */
+  readonly emit = (extra: ExtraLabels, value: number): void => {
+    const parts = this.parts
+    let i = this.size
+    this.lastStart = i
+    parts[i] = i === 0 ? this.open : this.nextOpen
+    parts[++i] = this.escapedName
+    parts[++i] = extra.afterName
+    parts[++i] = this.close
+    parts[++i] = formatValue(value)
+    this.size = i + 1
+    this.lastName = this.name
+    this.lastExtra = extra
+    this.lastValue = value
+  }
+
+  /** The family as one prom-client value, or null without lines; `metric` names the last line. */
+  finish(metric: string): LastSeries | null {
+    if (this.lastStart < 0) return null
+    const parts = this.parts
+    parts[this.lastStart] = this.lastStart === 0 ? metric : `\n${metric}`
+    parts.length = this.lastStart + 1
+    return {
+      metricName: parts.join(''),
+      labels: { name: wellFormed(this.lastName), ...this.lastExtra.labels },
+      value: this.lastValue,
+    }
+  }
+}
