@@ -1,0 +1,98 @@
+import type { IncomingMessage } from 'node:http'
+import type { DashboardAction } from './options.ts'
+
+/** The files of the page, by the name they are served under `assets/`. */
+export const ASSET_NAMES = ['app.js', 'app.css', 'favicon.svg'] as const
+
+/** One of {@link ASSET_NAMES}. */
+export type AssetName = (typeof ASSET_NAMES)[number]
+
+const ACTIONS: ReadonlySet<string> = new Set<DashboardAction>(['open', 'disable', 'close', 'reset'])
+const ASSETS: ReadonlySet<string> = new Set(ASSET_NAMES)
+
+/** What a request asks for, relative to where the dashboard is mounted. */
+export type Route =
+  | { readonly kind: 'page' }
+  | { readonly kind: 'asset'; readonly asset: AssetName }
+  | { readonly kind: 'list' }
+  | { readonly kind: 'events' }
+  | { readonly kind: 'circuit'; readonly name: string }
+  | { readonly kind: 'action'; readonly name: string; readonly action: DashboardAction }
+  | { readonly kind: 'redirect' }
+  | { readonly kind: 'bad-name' }
+
+/** Where a request lands: the mount prefix (no trailing slash) and the route, if any. */
+export interface Located {
+  /** The mount prefix, `''` at the root; always starts with one `/` otherwise. */
+  readonly prefix: string
+  /** What is asked for; null for a path the dashboard does not serve. */
+  readonly route: Route | null
+}
+
+interface MountedRequest {
+  readonly url?: string | undefined
+  // Express keeps the whole URL and the mount path when it strips a prefix from `url`.
+  readonly originalUrl?: unknown
+  readonly baseUrl?: unknown
+}
+
+/**
+ * Finds the route of `req`. With a `basePath`, the whole URL must start with it (Express's
+ * `originalUrl` when there is one, so mounting under Express with a basePath works too); without
+ * one, `req.url` is the path inside the dashboard and Express's `baseUrl` the prefix.
+ */
+export function locate(req: IncomingMessage, basePath: string): Located | null {
+  const mounted = req as MountedRequest
+  const original = typeof mounted.originalUrl === 'string' ? mounted.originalUrl : undefined
+  if (basePath !== '') {
+    const full = pathOf(original ?? req.url)
+    if (full !== basePath && !full.startsWith(`${basePath}/`)) return null
+    const path = full.slice(basePath.length)
+    return { prefix: basePath, route: routeOf(path) }
+  }
+  const prefix = typeof mounted.baseUrl === 'string' ? normalisePrefix(mounted.baseUrl) : ''
+  let path = pathOf(req.url)
+  // Express answers `/circuits` with url `/`: the original tells that the slash is missing.
+  if (prefix !== '' && path === '/' && original !== undefined && !pathOf(original).endsWith('/'))
+    path = ''
+  return { prefix, route: routeOf(path) }
+}
+
+/** The path of a request target: before `?` or `#`. */
+function pathOf(url: string | undefined): string {
+  const target = url ?? '/'
+  const end = target.search(/[?#]/)
+  return end === -1 ? target : target.slice(0, end)
+}
+
+/** One leading slash, none trailing: `//evil.example` must never become a prefix. */
+function normalisePrefix(prefix: string): string {
+  const trimmed = prefix.replace(/^\/+/, '').replace(/\/+$/, '')
+  return trimmed === '' ? '' : `/${trimmed}`
+}
+
+function routeOf(path: string): Route | null {
+  if (path === '') return { kind: 'redirect' }
+  if (path === '/') return { kind: 'page' }
+  if (path === '/api/circuits') return { kind: 'list' }
+  if (path === '/api/events') return { kind: 'events' }
+  const parts = path.split('/')
+  if (parts.length === 3 && parts[1] === 'assets' && ASSETS.has(parts[2]!))
+    return { kind: 'asset', asset: parts[2] as AssetName }
+  if (parts[1] !== 'api' || parts[2] !== 'circuits' || parts.length > 5) return null
+  const name = decodeSegment(parts[3]!)
+  if (name === '') return null
+  if (name === undefined) return { kind: 'bad-name' }
+  if (parts.length === 4) return { kind: 'circuit', name }
+  const action = parts[4]!
+  return ACTIONS.has(action) ? { kind: 'action', name, action: action as DashboardAction } : null
+}
+
+/** A percent-decoded path segment; undefined when its encoding is malformed. */
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return undefined
+  }
+}
