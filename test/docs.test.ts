@@ -163,21 +163,35 @@ function typescriptBlocks(markdown: string): Array<{ code: string; skip?: string
   })
 }
 
-// Every ```ts block of every Markdown file compiles on its own against the workspace packages
-// (their sources, through the @tripswitch/source condition), unless it says why not. Blocks of
-// other languages (```js "before" code) are not compiled.
-describe('TypeScript snippets', () => {
-  const dir = join(root, '.cache', `docs-snippets-${process.pid}`)
-  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+/** The folder of the workspace that holds `document`: its nearest folder with a package.json. */
+function packageFolderOf(document: string): string {
+  let folder = dirname(document)
+  while (folder !== '.' && !existsSync(join(root, folder, 'package.json'))) folder = dirname(folder)
+  return folder
+}
 
+// Every ```ts block of every Markdown file compiles on its own against the workspace packages
+// (their sources, through the @tripswitch/source condition), unless it says why not. A block
+// resolves modules from the folder of the package whose document it is, as that package's own
+// code does, so a package README may import that package's devDependencies (installed in its
+// own node_modules when npm does not hoist them). Blocks of other languages (```js "before" code)
+// are not compiled.
+describe('TypeScript snippets', () => {
+  const cache = `.cache/docs-snippets-${process.pid}`
+  const dir = join(root, cache)
   const all = everyMarkdown.flatMap((document) =>
-    typescriptBlocks(read(document)).map((block, index) => ({
-      file: `${document.replace(/\W+/g, '_')}_${index + 1}.mts`,
-      document,
-      ...block,
-    })),
+    typescriptBlocks(read(document)).map((block, index) => {
+      const folder = packageFolderOf(document)
+      const name = `${document.replace(/\W+/g, '_')}_${index + 1}.mts`
+      return { file: join(folder, cache, name), folder, document, ...block }
+    }),
   )
   const snippets = all.filter((snippet) => snippet.skip === undefined)
+
+  afterAll(() => {
+    for (const folder of new Set(all.map((snippet) => snippet.folder)))
+      rmSync(join(root, folder, cache), { recursive: true, force: true })
+  })
 
   it('covers every Markdown file, and a skipped block says why', () => {
     expect(everyMarkdown).toContain('packages/core/README.md')
@@ -187,14 +201,25 @@ describe('TypeScript snippets', () => {
         expect(skip.length, `a ts-skip in ${document} needs a reason`).toBeGreaterThan(10)
   })
 
+  it('resolve modules from the folder of their package', () => {
+    expect(packageFolderOf('README.md')).toBe('.')
+    expect(packageFolderOf('docs/migrate-from-opossum.md')).toBe('.')
+    expect(packageFolderOf('packages/nestjs/README.md')).toBe('packages/nestjs')
+    expect(packageFolderOf('examples/seed-scenario/README.md')).toBe('examples/seed-scenario')
+    const nest = snippets.filter((snippet) => snippet.document === 'packages/nestjs/README.md')
+    expect(nest.some(({ code }) => code.includes("from '@nestjs/terminus'"))).toBe(true)
+  })
+
   it('compile with tsc', { timeout: 180_000 }, () => {
     expect(snippets.length).toBeGreaterThan(0)
     mkdirSync(dir, { recursive: true })
-    for (const { file, code } of snippets)
+    for (const { file, code } of snippets) {
+      mkdirSync(dirname(join(root, file)), { recursive: true })
       writeFileSync(
-        join(dir, file),
+        join(root, file),
         /^\s*(import|export)\b/m.test(code) ? code : `${code}\nexport {}\n`,
       )
+    }
     writeFileSync(
       join(dir, 'tsconfig.json'),
       JSON.stringify({
@@ -205,7 +230,7 @@ describe('TypeScript snippets', () => {
           experimentalDecorators: true,
           emitDecoratorMetadata: false,
         },
-        include: ['*.mts'],
+        files: snippets.map(({ file }) => relative(dir, join(root, file))),
       }),
     )
     let output = ''
