@@ -1,0 +1,5 @@
+export type { Change } from './commands/changes.ts'
+export type { CliIo, CliOutput } from './io.ts'
+export { ExitCode, main } from './main.ts'
+export type { Action, ActionResult, CircuitRow, InstanceRow } from './model.ts'
+export { VERSION } from './version.ts'
