@@ -30,6 +30,8 @@ const PAGE_SIZE = 100
 const HISTORY_MS = 5 * 60_000
 /** Snapshots closer together than this replace the last chart sample instead of adding one. */
 const SAMPLE_GAP_MS = 1_000
+/** The shortest span a chart covers (ms). */
+const MIN_SPAN_MS = 60_000
 /** Transitions kept in the page-wide timeline. */
 const TIMELINE_LENGTH = 50
 /** Countdown refresh period (ms). */
@@ -328,20 +330,35 @@ function addToTimeline(transitions) {
 // Charts
 
 /**
- * A polyline of `values` over the last HISTORY_MS, ending at `now` (server time).
+ * How much time a chart covers: from its oldest sample to `now`, at least a minute and at most
+ * HISTORY_MS, so that a page opened a minute ago does not squeeze its data into a corner.
+ * @param {readonly Sample[]} samples
+ * @param {number} now
+ */
+function chartSpan(samples, now) {
+  const oldest = samples[0]?.at ?? now
+  return Math.min(HISTORY_MS, Math.max(MIN_SPAN_MS, now - oldest))
+}
+
+/** @param {number} span ms */
+function spanLabel(span) {
+  const minutes = span / 60_000
+  return `${Number.isInteger(minutes) ? minutes : minutes.toFixed(1)} min`
+}
+
+/**
+ * A polyline of `value` over the `span` ms ending at `now` (server time).
  * @param {readonly Sample[]} samples
  * @param {(s: Sample) => number} value a fraction in [0, 1]
- * @param {number} now
- * @param {number} width
- * @param {number} height
+ * @param {{ now: number, span: number, width: number, height: number }} frame
  */
-function linePoints(samples, value, now, width, height) {
-  const from = now - HISTORY_MS
+function linePoints(samples, value, { now, span, width, height }) {
+  const from = now - span
   const parts = []
   for (const s of samples) {
     if (s.at < from) continue
     const v = Math.min(1, Math.max(0, value(s) || 0))
-    const x = ((s.at - from) / HISTORY_MS) * width
+    const x = ((s.at - from) / span) * width
     const y = height - 1 - v * (height - 2)
     parts.push(`${x.toFixed(1)},${y.toFixed(1)}`)
   }
@@ -377,13 +394,15 @@ class Sparkline {
     if (version === this.version) return
     this.version = version
     const samples = model.history.get(name) ?? []
+    const frame = { now, span: chartSpan(samples, now), width: this.width, height: this.height }
     setAttr(
       this.line,
       'points',
-      linePoints(samples, (s) => s.failureRate, now, this.width, this.height),
+      linePoints(samples, (s) => s.failureRate, frame),
     )
     const peak = samples.reduce((max, s) => Math.max(max, s.failureRate || 0), 0)
-    setAttr(this.root, 'aria-label', `Failure rate over the last 5 minutes, peak ${percent(peak)}`)
+    const label = `Failure rate over the last ${spanLabel(frame.span)}, peak ${percent(peak)}`
+    setAttr(this.root, 'aria-label', label)
   }
 }
 
@@ -394,9 +413,9 @@ class HistoryChart {
     this.height = 120
     this.root = svg('svg', {
       class: 'history-chart',
-      viewBox: `-34 -6 ${this.width + 40} ${this.height + 24}`,
+      viewBox: `-40 -8 ${this.width + 46} ${this.height + 28}`,
       role: 'img',
-      'aria-label': 'Failure rate and slow-call rate over the last 5 minutes',
+      'aria-label': 'Failure rate and slow-call rate over the last minutes',
     })
     for (const level of [0, 0.5, 1]) {
       const y = String(this.height - 1 - level * (this.height - 2))
@@ -407,19 +426,17 @@ class HistoryChart {
       label.textContent = percent(level)
       this.root.append(label)
     }
-    for (const [x, text, anchor] of /** @type {const} */ ([
-      [0, '−5 min', 'start'],
-      [this.width, 'now', 'end'],
-    ])) {
-      const label = svg('text', {
+    const tick = (/** @type {number} */ x, /** @type {string} */ anchor) =>
+      svg('text', {
         class: 'tick',
         x: String(x),
         y: String(this.height + 16),
         'text-anchor': anchor,
       })
-      label.textContent = text
-      this.root.append(label)
-    }
+    this.start = tick(0, 'start')
+    const end = tick(this.width, 'end')
+    end.textContent = 'now'
+    this.root.append(this.start, end)
     this.slow = svg('polyline', { class: 'slow-line', points: '' })
     this.failure = svg('polyline', { class: 'failure-line', points: '' })
     this.root.append(this.slow, this.failure)
@@ -435,16 +452,18 @@ class HistoryChart {
     if (version === this.version) return
     this.version = version
     const samples = model.history.get(name) ?? []
+    const frame = { now, span: chartSpan(samples, now), width: this.width, height: this.height }
     setAttr(
       this.failure,
       'points',
-      linePoints(samples, (s) => s.failureRate, now, this.width, this.height),
+      linePoints(samples, (s) => s.failureRate, frame),
     )
     setAttr(
       this.slow,
       'points',
-      linePoints(samples, (s) => s.slowCallRate, now, this.width, this.height),
+      linePoints(samples, (s) => s.slowCallRate, frame),
     )
+    setText(this.start, `−${spanLabel(frame.span)}`)
   }
 }
 
