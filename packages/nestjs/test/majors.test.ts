@@ -1,21 +1,31 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
-import { delimiter, join, resolve } from 'node:path'
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { join, resolve } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 
-// The built package under each Nest major, in a bare node process (test/majors/): the installed
-// Nest 12 always, and each `<major>=<node_modules dir>` listed in TRIPSWITCH_NEST_MODULES, which
-// `npm run test:majors` sets for Nest 10 and 11 (npm cannot install two majors of Nest side by
-// side in one tree: each major's @nestjs/core has a peer dependency on its own @nestjs/common).
+// The built package under each Nest major of the peer range, in a bare node process
+// (test/majors/): Nest 12 as the workspace installs it, and each older major from its fixture
+// workspace fixtures/nest<major>. `npm ci` installs that major in the fixture's own node_modules,
+// because the root already holds Nest 12; a single node_modules could not hold both, since each
+// major's @nestjs/core has a peer dependency on its own @nestjs/common.
 
 const root = resolve(import.meta.dirname, '..')
 const repo = resolve(root, '../..')
 const out = join(root, '.cache', 'majors')
-const extra = (process.env.TRIPSWITCH_NEST_MODULES ?? '').split(delimiter).filter(Boolean)
+const fixtures = join(repo, 'fixtures')
+
+/** `[major, node_modules dir]` per Nest fixture workspace; '' runs the workspace's own Nest. */
 const majors: ReadonlyArray<readonly [string, string]> = [
   ['12', ''],
-  ...extra.map((entry) => entry.split('=') as [string, string]),
+  ...readdirSync(fixtures)
+    .filter((dir) => /^nest\d+$/.test(dir))
+    .map((dir) => [dir.slice('nest'.length), join(fixtures, dir, 'node_modules')] as const),
 ]
+
+/** The majors that `range` (such as `^10.0.0 || ^11.0.0`) accepts, in ascending order. */
+function majorsOf(range: string): string[] {
+  return [...range.matchAll(/\^(\d+)\./g)].map((match) => match[1]!).sort((a, b) => +a - +b)
+}
 
 /** Core's dist/ is missing or older than one of its sources (the build loads core's dist). */
 function coreStale(): boolean {
@@ -50,6 +60,19 @@ function run(modules: string): Report {
   const env = { ...process.env, NEST_MODULES: modules, TRIPSWITCH_NESTJS: join(out, 'index.cjs') }
   return JSON.parse(execFileSync(process.execPath, args, { env, encoding: 'utf8' })) as Report
 }
+
+describe('Nest majors', () => {
+  it('tests every major of the peer range, each installed by npm ci', () => {
+    const { peerDependencies } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      peerDependencies: Record<string, string>
+    }
+    const tested = majors.map(([major]) => major).sort((a, b) => +a - +b)
+    for (const name of ['@nestjs/common', '@nestjs/core'])
+      expect(majorsOf(peerDependencies[name] ?? ''), name).toEqual(tested)
+    for (const [major, modules] of majors)
+      if (modules !== '') expect(existsSync(modules), `npm ci installs Nest ${major}`).toBe(true)
+  })
+})
 
 describe.each(majors)('Nest %s', (major, modules) => {
   it('guards, skips and reports on a real Express-platform server, one major throughout', () => {
