@@ -17,5 +17,14 @@ if (!isVariantName(requested)) {
     clock: systemClock,
     wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     log: (line) => console.log(line),
+    dashboard: true,
+    // In a terminal the page stays up after the run, for a look at the timeline and chart.
+    beforeClose: process.stdout.isTTY ? holdUntilInterrupted : undefined,
   })
+}
+
+/** Resolves on Ctrl-C, so the dashboard can still be read once the scenario has ended. */
+function holdUntilInterrupted(): Promise<void> {
+  console.log('scenario over; the dashboard stays up until you press Ctrl-C')
+  return new Promise((resolve) => process.once('SIGINT', () => resolve()))
 }

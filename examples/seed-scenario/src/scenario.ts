@@ -1,4 +1,5 @@
 import type { Clock } from '@tripswitch/core'
+import { serveDashboard } from './dashboard.ts'
 import {
   CALLS_AFTER_CLOSE,
   ERROR_THRESHOLD,
@@ -13,6 +14,10 @@ export interface ScenarioIo {
   readonly clock: Clock
   wait(ms: number): Promise<void> | void
   log(line: string): void
+  /** Serves the live status page while the scenario runs and logs its URL. @default false */
+  readonly dashboard?: boolean
+  /** Awaited once the scenario is over, before the servers close (the demo may keep the page up). */
+  readonly beforeClose?: () => Promise<void>
 }
 
 /** How a call ended, judged from the answer and from whether the upstream saw a request. */
@@ -73,10 +78,15 @@ export async function runSeedScenario(variant: Variant, io: ScenarioIo): Promise
   const upstream = await startFlakyUpstream()
   try {
     const offer = await variant.start({ upstreamUrl: upstream.url, clock: io.clock })
+    const page = io.dashboard === true ? await serveDashboard(offer.registry) : undefined
     try {
       io.log(variant.description)
-      return await play(offer, upstream, io)
+      if (page !== undefined) io.log(`dashboard: ${page.url} (open it to watch the circuit live)`)
+      const report = await play(offer, upstream, io)
+      await io.beforeClose?.()
+      return report
     } finally {
+      await page?.close()
       await offer.close()
     }
   } finally {

@@ -1,4 +1,4 @@
-import type { CircuitState, Clock } from '@tripswitch/core'
+import type { CircuitBreakerRegistry, CircuitState, Clock } from '@tripswitch/core'
 
 /** What one call through the guarded path came back with. */
 export interface CallAnswer {
@@ -31,6 +31,8 @@ export interface GuardedOffer {
   circuit(): CircuitView
   /** Calls `listener` on every transition of the guarding breaker (open -> half_open -> ...). */
   onTransition(listener: (transition: CircuitTransition) => void): void
+  /** The registry holding the guarding breaker (the demo's dashboard shows it). */
+  readonly registry: CircuitBreakerRegistry
   /** Stops whatever the variant started (servers), so the process can exit on its own. */
   close(): Promise<void>
 }

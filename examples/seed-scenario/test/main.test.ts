@@ -13,8 +13,16 @@ interface Finished {
   readonly elapsedMs: number
 }
 
-/** Runs a real process to its end and collects what it printed. */
-function run(command: string, args: string[], cwd: string): Promise<Finished> {
+/**
+ * Runs a real process to its end and collects what it printed; `onOutput` sees stdout so far
+ * each time more arrives (to act on a line while the process still runs).
+ */
+function run(
+  command: string,
+  args: string[],
+  cwd: string,
+  onOutput?: (stdout: string) => void,
+): Promise<Finished> {
   const started = Date.now()
   return new Promise((done, fail) => {
     const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -22,6 +30,7 @@ function run(command: string, args: string[], cwd: string): Promise<Finished> {
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk
+      onOutput?.(stdout)
     })
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
       stderr += chunk
@@ -34,8 +43,17 @@ function run(command: string, args: string[], cwd: string): Promise<Finished> {
 describe('the command line', () => {
   // The one test on the real clock: it really waits the 6 s, as a user of `npm run demo` does.
   it('npm run demo runs the axios variant to the end and exits by itself', async () => {
-    const { code, stdout, elapsedMs } = await run('npm', ['run', 'demo'], REPO_ROOT)
+    // The dashboard URL it prints must serve the page and list the circuit while it runs.
+    let visit: Promise<{ page: number; circuits: unknown }> | undefined
+    const { code, stdout, elapsedMs } = await run('npm', ['run', 'demo'], REPO_ROOT, (out) => {
+      const url = /dashboard: (http:\/\/127\.0\.0\.1:\d+\/circuits\/) /.exec(out)?.[1]
+      if (url !== undefined && visit === undefined) visit = visitDashboard(url)
+    })
     expect(code).toBe(0)
+    expect(visit).toBeDefined()
+    const seen = await visit
+    expect(seen?.page).toBe(200)
+    expect(seen?.circuits).toEqual([expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/)])
     expect(elapsedMs).toBeGreaterThanOrEqual(6_000)
     expect(stdout).toContain('@tripswitch/axios: attachCircuitBreaker on an axios instance')
     const calls = stdout.split('\n').filter((line) => /^call \d+ /.test(line))
@@ -56,3 +74,12 @@ describe('the command line', () => {
     for (const name of VARIANT_NAMES) expect(stderr).toContain(name)
   }, 15_000)
 })
+
+/** Loads the page and the circuit list from a running demo's dashboard. */
+async function visitDashboard(url: string): Promise<{ page: number; circuits: unknown }> {
+  const page = await fetch(url)
+  await page.body?.cancel()
+  const api = await fetch(new URL('api/circuits', url))
+  const state = (await api.json()) as { circuits: Array<{ name: string }> }
+  return { page: page.status, circuits: state.circuits.map((circuit) => circuit.name) }
+}

@@ -1,3 +1,4 @@
+import { CircuitBreakerRegistry } from '@tripswitch/core'
 import { FakeClock } from '@tripswitch/core/testing'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { runSeedScenario, type ScenarioReport } from '../src/scenario.ts'
@@ -99,6 +100,7 @@ describe('the seed scenario driver', () => {
         call: async () => ({ ok: false, answer: 'HTTP 502' }),
         circuit: () => ({ state: 'closed', retryAfterMs: 0 }),
         onTransition: () => {},
+        registry: new CircuitBreakerRegistry(),
         close: async () => {
           closed = true
         },

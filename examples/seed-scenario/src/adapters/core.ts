@@ -1,4 +1,4 @@
-import { CircuitBreaker, isCircuitOpenError } from '@tripswitch/core'
+import { CircuitBreakerRegistry, isCircuitOpenError } from '@tripswitch/core'
 import { ERROR_THRESHOLD, RECOVERY_TIMEOUT_MS } from '../settings.ts'
 import type { Variant } from '../variant.ts'
 
@@ -6,11 +6,11 @@ import type { Variant } from '../variant.ts'
 export const coreVariant: Variant = {
   description: '@tripswitch/core: CircuitBreaker.execute() around fetch',
   start: async ({ upstreamUrl, clock }) => {
-    const breaker = new CircuitBreaker({
-      name: 'offer-upstream',
+    // A registry of its own (rather than `new CircuitBreaker`) so the demo's dashboard lists it.
+    const registry = new CircuitBreakerRegistry({ clock })
+    const breaker = registry.get('offer-upstream', {
       errorThreshold: ERROR_THRESHOLD,
       recoveryTimeout: RECOVERY_TIMEOUT_MS,
-      clock,
     })
     return {
       call: async () => {
@@ -31,6 +31,7 @@ export const coreVariant: Variant = {
         breaker.on('stateChange', listener)
       },
       circuit: () => ({ state: breaker.state, retryAfterMs: breaker.retryAfterMs }),
+      registry,
       close: async () => {},
     }
   },

@@ -36,6 +36,7 @@ export const expressVariant: Variant = {
         guard.registry.on('stateChange', listener)
       },
       circuit: () => viewCircuit(guard.registry, CIRCUIT_NAME),
+      registry: guard.registry,
       close: () => closeServer(server),
     }
   },

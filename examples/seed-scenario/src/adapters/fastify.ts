@@ -32,6 +32,7 @@ export const fastifyVariant: Variant = {
         app.circuitBreakers.on('stateChange', listener)
       },
       circuit: () => viewCircuit(app.circuitBreakers, CIRCUIT_NAME),
+      registry: app.circuitBreakers,
       close: () => app.close(),
     }
   },

@@ -36,6 +36,7 @@ export const fetchVariant: Variant = {
         registry.on('stateChange', listener)
       },
       circuit: () => viewCircuit(registry, circuitName),
+      registry,
       close: async () => {},
     }
   },

@@ -70,6 +70,7 @@ export const nestjsVariant: Variant = {
         registry.on('stateChange', listener)
       },
       circuit: () => viewCircuit(registry, CIRCUIT_NAME),
+      registry,
       close: () => app.close(),
     }
   },
