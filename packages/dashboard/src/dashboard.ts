@@ -77,7 +77,8 @@ export function createDashboard(options: DashboardOptions): Dashboard {
 
   async function serve(req: IncomingMessage, res: ServerResponse, at: Located & { route: Route }) {
     const { route, prefix } = at
-    if (route.kind === 'action') return handleAction(req, res, route, context)
+    if (route.kind === 'action')
+      return handleAction(req, res, { action: route.action, name: route.name }, context)
     if (route.kind === 'bad-name')
       return sendError(
         req,

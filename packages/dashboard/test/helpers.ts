@@ -86,7 +86,12 @@ export const ACTION_HEADERS: Record<string, string> = {
 }
 
 /** POSTs a valid action request (`body` defaults to `{}`). */
-export function act(port: number, path: string, body = '{}', headers = ACTION_HEADERS) {
+export function act(
+  port: number,
+  path: string,
+  body = '{}',
+  headers: Record<string, string> = ACTION_HEADERS,
+): Promise<Answer> {
   return ask(port, { method: 'POST', path, headers, body })
 }
 
@@ -174,7 +179,10 @@ function eventClient(req: ReturnType<typeof httpRequest>, res: IncomingMessage):
 }
 
 /** Polls `condition` every 10 ms until it holds, failing after `timeoutMs`. */
-export async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000) {
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs = 5_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`)
@@ -183,7 +191,7 @@ export async function until(condition: () => boolean | Promise<boolean>, timeout
 }
 
 /** A registry on a fake clock, trippable after 2 failures, with a 10 s recovery timeout. */
-export function fakeRegistry() {
+export function fakeRegistry(): { clock: FakeClock; registry: CircuitBreakerRegistry } {
   const clock = new FakeClock(1_000_000)
   const registry = new CircuitBreakerRegistry({
     clock,
@@ -193,7 +201,11 @@ export function fakeRegistry() {
 }
 
 /** Fails a call through `name`'s breaker with `error`. */
-export async function fail(registry: CircuitBreakerRegistry, name: string, error: Error) {
+export async function fail(
+  registry: CircuitBreakerRegistry,
+  name: string,
+  error: Error,
+): Promise<void> {
   await registry
     .get(name)
     .execute(() => Promise.reject(error))
@@ -201,12 +213,24 @@ export async function fail(registry: CircuitBreakerRegistry, name: string, error
 }
 
 /** Succeeds a call through `name`'s breaker. */
-export async function succeed(registry: CircuitBreakerRegistry, name: string) {
+export async function succeed(registry: CircuitBreakerRegistry, name: string): Promise<void> {
   await registry.get(name).execute(() => Promise.resolve('ok'))
 }
 
+/** A dashboard on a plain node:http server, and what a test reads of it. */
+export interface Served {
+  readonly registry: CircuitBreakerRegistry
+  /** The registry's clock, when the helper made the registry. */
+  readonly clock: FakeClock | undefined
+  readonly dashboard: Dashboard
+  /** Every action log entry. */
+  readonly log: unknown[]
+  readonly port: number
+  stop(): Promise<void>
+}
+
 /** A dashboard served by a plain node:http server; closed by `stop()`. */
-export async function serve(options: Partial<DashboardOptions> = {}) {
+export async function serve(options: Partial<DashboardOptions> = {}): Promise<Served> {
   const made = options.registry === undefined ? fakeRegistry() : undefined
   const registry = options.registry ?? made!.registry
   const log: unknown[] = []
@@ -217,10 +241,10 @@ export async function serve(options: Partial<DashboardOptions> = {}) {
   })
   const server = await listen((req, res) => dashboard(req, res))
   return {
-    registry,
+    registry: registry,
     clock: made?.clock,
-    dashboard,
-    log,
+    dashboard: dashboard,
+    log: log,
     port: server.port,
     stop: async () => {
       dashboard.close()
