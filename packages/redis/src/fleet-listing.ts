@@ -11,6 +11,8 @@ import { MalformedReplyError } from './replies.ts'
 
 /** Items per page asked of Redis (SSCAN/ZSCAN `COUNT`, instances per `LIMIT`), and per read batch. */
 const PAGE = 500
+/** Names read per pipeline: each batch answers well within a client's per-command timeout. */
+const READS = 200
 /** Instances whose names are read at the same time. */
 const PARALLEL = 16
 
@@ -42,7 +44,7 @@ export async function listFleet(link: FleetLink, read: ReadStates): Promise<Flee
   const out: FleetCircuit[] = []
   const forgotten: string[] = []
   const cutoff = seen.now - link.fleetTtlMs
-  for (const part of chunks(named, PAGE)) {
+  for (const part of chunks(named, READS)) {
     const states = await read(part.map((n) => n.name))
     part.forEach(({ member, name }, i) => {
       const state = states[i]

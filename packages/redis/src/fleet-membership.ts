@@ -22,6 +22,8 @@ export class FleetMembership {
   private stale = false
   private lastBeat = Number.NEGATIVE_INFINITY
   private closed = false
+  /** The writes in flight: one at a time, so a listing after `flush()` sees every join before it. */
+  private writing: Promise<void> = Promise.resolve()
 
   constructor(
     private readonly link: FleetLink,
@@ -76,9 +78,14 @@ export class FleetMembership {
     if (kept !== 1) await this.rewrite()
   }
 
-  /** Writes the joins and leaves queued so far. Never rejects. */
-  async flush(): Promise<void> {
+  /** Writes the joins and leaves queued so far, after the writes in flight. Never rejects. */
+  flush(): Promise<void> {
     this.scheduled = false
+    this.writing = this.writing.then(() => this.write())
+    return this.writing
+  }
+
+  private async write(): Promise<void> {
     const joins = [...this.joining]
     const leaves = [...this.leaving]
     this.joining.clear()

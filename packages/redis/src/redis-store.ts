@@ -463,8 +463,8 @@ export class RedisStore implements StateStore {
 
   /**
    * The states of `names` through the read script (as {@link RedisStore.read}, with what this
-   * instance knows of each), one pipeline or one round of concurrent calls. A name whose key is
-   * unreadable is undefined; when every read fails, the first error is thrown.
+   * instance knows of each), one pipeline or one round of concurrent calls. A name whose key
+   * holds a foreign value is undefined; any other failure is thrown.
    */
   private async readMany(names: readonly string[]): Promise<(SharedState | undefined)[]> {
     const calls = names.map((name) => ({
@@ -472,8 +472,9 @@ export class RedisStore implements StateStore {
       args: this.commands.head(name, this.known(name)),
     }))
     const results = await withTimeout(this.client.scripts(calls), this.options.commandTimeout)
-    const failed = results.find(([error]) => error !== null)
-    if (failed !== undefined && results.every(([error]) => error !== null)) throw failed[0]
+    // A key holding another type concerns that name only; any other failure, the listing.
+    const failed = results.find(([error]) => error !== null && !/^WRONGTYPE/.test(error.message))
+    if (failed !== undefined) throw failed[0]
     return results.map(([error, reply]) => {
       if (error !== null) return undefined
       try {

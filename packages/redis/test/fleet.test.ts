@@ -1,10 +1,10 @@
-import { CircuitBreaker, isInvalidOptionsError } from '@tripswitch/core'
+import { CircuitBreaker, type CircuitState } from '@tripswitch/core'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { type FleetCircuit, RedisStore, type RedisStoreOptions } from '../src/index.ts'
 import { fleetKeysOf } from '../src/keys.ts'
 import { type ClientKind, KINDS, single } from './clients.ts'
-import { uniquePrefix } from './helpers.ts'
+import { uniquePrefix, until } from './helpers.ts'
 
 // The shared redis-server of the machine; every test has a prefix of its own.
 const PORT = 6379
@@ -43,6 +43,20 @@ function holders(listing: readonly FleetCircuit[]): Record<string, string[]> {
   return Object.fromEntries(listing.map((c) => [c.name, c.instances.map((i) => i.id)]))
 }
 
+/**
+ * `list()` again after a client timeout, at most 3 times: on a loaded CI machine 1,200 reads can
+ * outlast the test clients' 200 ms per-command timeout (a listing is read-only, so safe to retry).
+ */
+async function patiently<T>(list: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await list()
+    } catch (error) {
+      if (attempt === 3) throw error
+    }
+  }
+}
+
 async function trip(breaker: CircuitBreaker, times = 2): Promise<void> {
   for (let i = 0; i < times; i++) await breaker.execute(fail).catch(() => {})
 }
@@ -79,4 +93,163 @@ describe.each(KINDS)('RedisStore.fleet() with %s', (kind) => {
     }
     expect(a.instanceId).toBe('pod-a')
   })
+
+  it('drops a closed store at once, and a store that died without close() after fleetTtlMs', async () => {
+    const prefix = uniquePrefix()
+    const { store: closes } = await storeOf(kind, prefix, { instanceId: 'closes' })
+    const dies = await storeOf(kind, prefix, { instanceId: 'dies' })
+    const { store: lister } = await storeOf(kind, prefix, { instanceId: 'lister', testing: true })
+    new CircuitBreaker({ name: 'c1', store: closes })
+    new CircuitBreaker({ name: 'd1', store: dies.store })
+    await trip(new CircuitBreaker({ name: 'd2', errorThreshold: 2, store: dies.store }))
+    new CircuitBreaker({ name: 'mine', store: lister })
+    expect(holders(await lister.fleet())).toEqual({
+      c1: ['closes'],
+      d1: ['dies'],
+      d2: ['dies'],
+      mine: ['lister'],
+    })
+    closes.close()
+    // The process dies: its connection goes and nothing tells Redis.
+    dies.disconnect()
+    dies.store.close()
+    await until(() => true)
+    let listing = await lister.fleet()
+    expect(holders(listing)).toEqual({ d1: ['dies'], d2: ['dies'], mine: ['lister'] })
+    lister.travel(30_000 - 1_000)
+    expect(holders(await lister.fleet())).toEqual({ d1: ['dies'], d2: ['dies'], mine: ['lister'] })
+    lister.travel(2_000)
+    listing = await lister.fleet()
+    // d2 moved (its state is in Redis): still listed, held by nobody; d1 never moved: gone.
+    expect(holders(listing)).toEqual({ d2: [], mine: ['lister'] })
+    expect(listing.find((c) => c.name === 'd2')!.state.state).toBe('open')
+    // And forgotten in Redis, not only filtered out.
+    const circuits = fleetKeysOf(prefix).circuits
+    expect(await admin.zscore(circuits, JSON.stringify('d1'))).toBeNull()
+    expect(await admin.zscore(circuits, JSON.stringify('c1'))).toBeNull()
+    expect(await admin.zscore(circuits, JSON.stringify('mine'))).not.toBeNull()
+  })
+
+  it('stops listing an instance for a name once its last breaker of it is disposed', async () => {
+    const prefix = uniquePrefix()
+    const { store } = await storeOf(kind, prefix, { instanceId: 'one' })
+    const first = new CircuitBreaker({ name: 'kept', store })
+    const second = new CircuitBreaker({ name: 'kept', store })
+    const gone = new CircuitBreaker({ name: 'gone', store })
+    expect(holders(await store.fleet())).toEqual({ gone: ['one'], kept: ['one'] })
+    first.dispose()
+    gone.dispose()
+    // Registered again, then released: the last word wins.
+    new CircuitBreaker({ name: 'again', store }).dispose()
+    expect(holders(await store.fleet())).toEqual({ kept: ['one'] })
+    expect(second.state).toBe('closed')
+  })
+
+  it('lists a circuit only Redis has: moved by a store holding no breaker, or held by a store now closed', async () => {
+    const prefix = uniquePrefix()
+    const { store: ops } = await storeOf(kind, prefix, { instanceId: 'ops' })
+    const { store: gone } = await storeOf(kind, prefix, { instanceId: 'gone' })
+    const { store: lister } = await storeOf(kind, prefix, { instanceId: 'lister' })
+    const moved = await ops.transition('ops-only', {
+      fromGeneration: null,
+      to: 'forced_open',
+      openForMs: 0,
+      openings: 0,
+    })
+    expect(moved.state).toBe('forced_open')
+    await trip(new CircuitBreaker({ name: 'was-held', errorThreshold: 2, store: gone }))
+    // The trip reaches Redis after the call that tripped it returns.
+    for (let i = 0; i < 200 && (await lister.read('was-held')).state !== 'open'; i++)
+      await new Promise((resolve) => setTimeout(resolve, 5))
+    gone.close()
+    await until(() => true)
+    const listing = await lister.fleet()
+    expect(holders(listing)).toEqual({ 'ops-only': [], 'was-held': [] })
+    expect(listing.map((c) => c.state.state)).toEqual(['forced_open', 'open'])
+    // The lister holds no breaker: it is in no circuit's instances, and never registered.
+    expect(await admin.zcard(fleetKeysOf(prefix).instances)).toBe(0)
+  })
+
+  it('gives hostile names back exactly, skips foreign entries and names past 1,024 characters', async () => {
+    const prefix = uniquePrefix()
+    const { store } = await storeOf(kind, prefix, { instanceId: 'hostile' })
+    const names = [
+      '<img src=x onerror=alert(1)>',
+      'quotes " \' ` and \\"',
+      'lone \uD800 high',
+      '\uDC00',
+      '\uFFFD',
+      'a{b}c{',
+      '__proto__',
+      'constructor',
+      'emoji 🎉 ok',
+      '\u0000nul\r\n',
+      ' ',
+      // The longest name a breaker takes.
+      'x'.repeat(256),
+    ]
+    for (const name of names) new CircuitBreaker({ name, store })
+    // Longer names reach a store only by a direct call, as an operator's tool makes.
+    const force = { fromGeneration: null, to: 'forced_open', openForMs: 0, openings: 0 } as const
+    for (const name of ['y'.repeat(1_024), 'z'.repeat(1_025), 'w'.repeat(10_000)])
+      expect((await store.transition(name, force)).state).toBe('forced_open')
+    await admin.zadd(fleetKeysOf(prefix).circuits, 1, 'not json', 2, '"unterminated', 3, '7')
+    const listing = await store.fleet()
+    expect(listing.map((c) => c.name).sort()).toEqual([...names, 'y'.repeat(1_024)].sort())
+    for (const circuit of listing)
+      expect(circuit.instances.map((i) => i.id)).toEqual(circuit.name[0] === 'y' ? [] : ['hostile'])
+    // A lone surrogate and the U+FFFD that UTF-8 would turn it into stay two circuits.
+    expect(listing.filter((c) => c.name === '\uDC00' || c.name === '\uFFFD')).toHaveLength(2)
+    expect(await store.read('w'.repeat(10_000))).toMatchObject({ state: 'forced_open' })
+  })
+
+  it('pages through more circuits than one page (cursors, never a whole collection at once)', async () => {
+    const prefix = uniquePrefix()
+    // No poll meanwhile: 1,200 reads every 100 ms would crowd the client too.
+    const { store } = await storeOf(kind, prefix, { instanceId: 'many', pollInterval: 60_000 })
+    const names = Array.from({ length: 1_200 }, (_, i) => `c-${i}`)
+    // Made 200 at a time: each breaker's first read must not crowd the client's 200 ms timeout.
+    for (let i = 0; i < names.length; i += 200) {
+      const part = names.slice(i, i + 200)
+      for (const name of part) new CircuitBreaker({ name, store })
+      await Promise.all(part.map((name) => store.read(name)))
+    }
+    const listing = await patiently(() => store.fleet())
+    expect(listing).toHaveLength(1_200)
+    expect(new Set(listing.map((c) => c.name))).toEqual(new Set(names))
+    expect(listing.every((c) => c.instances.length === 1)).toBe(true)
+  })
+
+  it('writes nothing to Redis per call: a closed breaker makes no fleet call however busy', async () => {
+    const prefix = uniquePrefix()
+    const { store } = await storeOf(kind, prefix, { instanceId: 'busy', pollInterval: 60_000 })
+    const breaker = new CircuitBreaker({ name: 'busy', store })
+    await store.fleet()
+    const before = (await admin.info('commandstats')).match(/cmdstat_evalsha:calls=(\d+)/)?.[1]
+    for (let i = 0; i < 500; i++) await breaker.execute(() => Promise.resolve(i))
+    const after = (await admin.info('commandstats')).match(/cmdstat_evalsha:calls=(\d+)/)?.[1]
+    // The other tests on this server run in other files, each in its own process at once, so
+    // the count is compared loosely: 500 calls must not be 500 scripts.
+    expect(Number(after) - Number(before)).toBeLessThan(100)
+  })
+
+  it.each<CircuitState>(['forced_open', 'disabled', 'closed'])(
+    'a transition to %s from a store holding no breaker reaches the breakers of other stores',
+    async (to) => {
+      const prefix = uniquePrefix()
+      const { store: held } = await storeOf(kind, prefix, { instanceId: 'held' })
+      const { store: also } = await storeOf(kind, prefix, { instanceId: 'also' })
+      const { store: ops } = await storeOf(kind, prefix, { instanceId: 'ops' })
+      const a = new CircuitBreaker({ name: 'remote', errorThreshold: 2, store: held })
+      const b = new CircuitBreaker({ name: 'remote', errorThreshold: 2, store: also })
+      await trip(a)
+      await until(() => b.state === 'open')
+      const request = { fromGeneration: null, to, openForMs: 0, openings: 0 } as const
+      expect((await ops.transition('remote', request)).state).toBe(to)
+      await until(() => a.state === to && b.state === to)
+      const listed = (await ops.fleet()).find((c) => c.name === 'remote')!
+      expect(listed.state.state).toBe(to)
+      expect(listed.instances.map((i) => i.id)).toEqual(['also', 'held'])
+    },
+  )
 })
