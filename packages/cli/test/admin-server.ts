@@ -21,7 +21,7 @@ export interface Received {
   readonly body: string
 }
 
-/** Replaces the server's answer to `GET api/circuits` (status, content type, body). */
+/** Replaces the server's answer to `GET api/circuits` and `GET api/events` (status, content type, body). */
 export interface Override {
   readonly status: number
   readonly type?: string
@@ -121,6 +121,11 @@ export class AdminServer {
   }
 
   private events(res: ServerResponse): void {
+    const o = this.override
+    if (o !== null) {
+      res.writeHead(o.status, { 'content-type': o.type ?? 'application/json' }).end(o.body)
+      return
+    }
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' })
     res.write(`: hello\n\nevent: snapshot\ndata: ${this.state()}\n\n`)
     this.streams.add(res)

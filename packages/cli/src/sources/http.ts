@@ -85,7 +85,7 @@ class HttpSource implements CircuitSource {
   }
 
   async act(name: string, action: Action, _force: boolean): Promise<ActionResult> {
-    const url = new URL(`api/circuits/${encodeURIComponent(name)}/${action}`, this.options.url)
+    const url = new URL(`api/circuits/${segment(name)}/${action}`, this.options.url)
     const init: RequestInit = {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-tripswitch-action': '1' },
@@ -187,6 +187,18 @@ class HttpSource implements CircuitSource {
     if (status === 503 && url.pathname.endsWith('/api/events'))
       throw new CommandError(`${prefix} (too many watchers of that instance; try again later)`)
     throw new CommandError(code === undefined ? prefix : `${prefix} (${code})`)
+  }
+}
+
+/** `name` as one percent-encoded path segment. */
+function segment(name: string): string {
+  try {
+    return encodeURIComponent(name)
+  } catch {
+    // A lone UTF-16 surrogate has no UTF-8 form, so no URL can carry it; Redis can.
+    throw new CommandError(
+      `circuit "${clip(name)}" holds a lone UTF-16 surrogate, which no URL can carry (use --redis)`,
+    )
   }
 }
 
