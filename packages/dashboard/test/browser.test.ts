@@ -281,3 +281,83 @@ describe('dashboard page in Chromium', { timeout: 30_000 }, () => {
     await page.close()
   })
 })
+
+describe('dashboard page with 1,000 circuits', { timeout: 30_000 }, () => {
+  const names = Array.from({ length: 1_000 }, (_, i) => `circuit-${String(i).padStart(4, '0')}`)
+  let big: CircuitBreakerRegistry
+  let bigServer: Listening
+  let bigDashboard: Dashboard
+
+  beforeAll(async () => {
+    // Real time here: the countdown must tick in the page. A snapshot only on connect (an
+    // interval of a minute), so a changing countdown is the page's own doing.
+    big = new Registry({ defaults: { errorThreshold: 1, recoveryTimeout: 60_000 } })
+    for (const name of names) big.get(name)
+    bigDashboard = createDashboard({ registry: big, basePath: '/ops', intervalMs: 60_000 })
+    bigServer = await listen((req, res) => bigDashboard(req, res))
+  })
+
+  afterAll(async () => {
+    bigDashboard?.close()
+    await bigServer?.close()
+  })
+
+  async function openBig(): Promise<Page> {
+    const page = await browser.context.newPage()
+    await page.goto(`${bigServer.url}/ops/`)
+    await circuitRows(page).first().waitFor()
+    return page
+  }
+
+  it('shows one page of rows at a time and pages through the rest', async () => {
+    const page = await openBig()
+    expect(await circuitRows(page).count()).toBe(100)
+    const range = page.locator('#circuits-pager .range')
+    expect(await range.textContent()).toBe('1–100 of 1,000')
+    await page.getByRole('button', { name: 'Next' }).click()
+    await expect.poll(() => range.textContent(), POLL).toBe('101–200 of 1,000')
+    expect((await shownCircuits(page))[0]?.name).toBe('circuit-0100')
+    expect(await circuitRows(page).count()).toBe(100)
+
+    await page.locator('#filter-name').fill('circuit-0999')
+    await expect
+      .poll(() => shownCircuits(page), POLL)
+      .toEqual([{ name: 'circuit-0999', state: 'Closed' }])
+    expect(await page.locator('#circuits-pager').isVisible()).toBe(false)
+    await page.close()
+  })
+
+  it('updates rows in place and counts down to the next probe between snapshots', async () => {
+    const page = await openBig()
+    // Tag two row elements: an update must change their cells, not replace them.
+    await page.evaluate(() => {
+      for (const tr of document.querySelectorAll<HTMLElement>('#circuit-rows > tr.circuit'))
+        Object.assign(tr, { tagged: true })
+    })
+    upstream.failing = true
+    await callThrough(big.get('circuit-0003'), upstream.url)
+    upstream.failing = false
+    big.get('circuit-0005').forceOpen()
+    await expect.poll(() => stateOf(page, 'circuit-0005'), POLL).toBe('forced_open')
+    await expect.poll(() => stateOf(page, 'circuit-0003'), POLL).toBe('open')
+    const tagged = await page.evaluate(() =>
+      [...document.querySelectorAll('#circuit-rows > tr.circuit')].map(
+        (tr) => (tr as unknown as { tagged?: boolean }).tagged === true,
+      ),
+    )
+    expect(tagged).toHaveLength(100)
+    expect(tagged.every(Boolean)).toBe(true)
+
+    // The transition carries no deadline; the page asks for the state again on reconnect
+    // only, so reload to get the snapshot with retryAfterMs, then watch it tick.
+    await page.reload()
+    const probe = row(page, 'circuit-0003').locator('td.probe')
+    await expect.poll(() => probe.textContent(), POLL).toMatch(/^in \d+ s$/)
+    const first = Number((await probe.textContent())?.match(/\d+/)?.[0])
+    await expect
+      .poll(async () => Number((await probe.textContent())?.match(/\d+/)?.[0]), POLL)
+      .toBeLessThan(first)
+    expect(await row(page, 'circuit-0005').locator('td.probe').textContent()).toBe('held open')
+    await page.close()
+  })
+})
