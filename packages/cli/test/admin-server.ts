@@ -101,7 +101,7 @@ export class AdminServer {
     await new Promise((resolve) => this.server.close(resolve))
   }
 
-  private answer(req: IncomingMessage, res: ServerResponse, body: string): void {
+  private answer(req: IncomingMessage, res: ServerResponse, body: string): unknown {
     const url = req.url ?? ''
     this.received.push({ method: req.method ?? '', url, headers: req.headers, body })
     if (!url.startsWith(this.base))
@@ -114,13 +114,13 @@ export class AdminServer {
     json(res, 404, { error: { code: 'not_found', message: 'no such route' } })
   }
 
-  private list(res: ServerResponse): void {
+  private list(res: ServerResponse): unknown {
     const o = this.override
     if (o === null) return json(res, 200, JSON.parse(this.state()))
     res.writeHead(o.status, { 'content-type': o.type ?? 'application/json' }).end(o.body)
   }
 
-  private events(res: ServerResponse): void {
+  private events(res: ServerResponse): unknown {
     const o = this.override
     if (o !== null) {
       res.writeHead(o.status, { 'content-type': o.type ?? 'application/json' }).end(o.body)
@@ -132,7 +132,7 @@ export class AdminServer {
     res.on('close', () => this.streams.delete(res))
   }
 
-  private act(req: IncomingMessage, res: ServerResponse, encoded: string, action: string): void {
+  private act(req: IncomingMessage, res: ServerResponse, encoded: string, action: string): unknown {
     if (req.headers['x-tripswitch-action'] !== '1')
       return json(res, 400, { error: { code: 'bad_request' } })
     if (req.headers['content-type'] !== 'application/json')

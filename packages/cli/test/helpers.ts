@@ -63,3 +63,18 @@ export const ESC = '\x1b'
 
 /** A hostile name: it would clear the screen, reorder the line and inject markup. */
 export const HOSTILE = `<img src=x onerror=alert(1)>"'\x1b[2J\u202e\x07\ud800`
+
+const SGR = new RegExp(`${ESC}\\[\\d+m`, 'g')
+
+/** `text` without the colour codes (SGR sequences) the table adds itself. */
+export const withoutColour = (text: string): string => text.replace(SGR, '')
+
+/** True when `text` holds a C0 or C1 control or a bidi override or isolate. */
+export function hasControl(text: string): boolean {
+  for (const char of text) {
+    const code = char.codePointAt(0)!
+    if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return true
+    if ((code >= 0x202a && code <= 0x202e) || (code >= 0x2066 && code <= 0x2069)) return true
+  }
+  return false
+}

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { AdminServer } from './admin-server.ts'
-import { Collector, cli, ESC, HOSTILE, until } from './helpers.ts'
+import { Collector, cli, ESC, HOSTILE, until, withoutColour } from './helpers.ts'
 
 // The --url source against a small server speaking the admin API's contract (the real dashboard
 // has its own test file): what the CLI sends, and how it takes every kind of answer.
@@ -46,7 +46,7 @@ describe('ls --url', () => {
       { name: '__proto__', state: `open${ESC}[2J` },
     ]
     const table = await cli(['ls', '--url', admin.url], { tty: true })
-    expect(table.stdout.replace(/\x1b\[\d+m/g, '')).not.toContain(ESC)
+    expect(withoutColour(table.stdout)).not.toContain(ESC)
     expect(table.stdout).toContain('\\x1b[2J')
     const json = JSON.parse((await cli(['ls', '--json', '--url', admin.url])).stdout) as {
       name: string
