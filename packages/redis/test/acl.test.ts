@@ -16,7 +16,7 @@ afterAll(async () => {
 const RECIPE =
   'on >secret ~tripswitch:* &tripswitch:* -@all +evalsha +eval +script|load ' +
   '+ping +subscribe +publish +time +hmget +hget +hset +hincrby +hgetall +hdel +pexpire +pttl +del ' +
-  '+zadd +zrem +zcard +zremrangebyscore +info'
+  '+zadd +zrem +zcard +zremrangebyscore +info +sadd +srem +sscan +zscan +zscore +zrangebyscore'
 
 describe('least-privilege ACL (README recipe)', () => {
   it('runs every store operation and nothing outside its prefix', async () => {
@@ -35,6 +35,10 @@ describe('least-privilege ACL (README recipe)', () => {
     await new Promise((resolve) => setTimeout(resolve, 80))
     await a.execute(() => Promise.resolve(1))
     await until(() => a.state === 'closed')
+    const listing = await store.fleet()
+    expect(listing.map((c) => [c.name, c.instances.map((i) => i.id)])).toEqual([
+      ['acl', [store.instanceId]],
+    ])
     await store.delete('acl')
     expect(errors).toEqual([])
     expect(store.unavailable).toBe(false)

@@ -102,6 +102,32 @@ describe.each(KINDS)('Redis Cluster (3 masters, 3 replicas) with %s', (kind) => 
     group.close()
   })
 
+  it('lists the fleet across masters: both instances, hostile names, a circuit only Redis has', async () => {
+    const owners = await spread(NAMES)
+    const group = await fleet(() => clustered(kind, cluster), 2, { pollInterval: 200 })
+    const [a, b] = group.stores
+    const hostile = ['<img src=x onerror=alert(1)>', 'lone \ud800', 'a{b}']
+    for (const name of [...NAMES, ...hostile]) new CircuitBreaker({ name, store: a! })
+    new CircuitBreaker({ name: NAMES[0]!, store: b! })
+    const onlyB = new CircuitBreaker({ ...BREAKER, name: 'only-b', store: b! })
+    for (let i = 0; i < 3; i++) await onlyB.execute(fail).catch(() => {})
+    await forceOpen(kind, group.prefix, 'ops-only')
+    const listing = await a!.fleet()
+    const ids = (name: string) => listing.find((c) => c.name === name)?.instances.map((i) => i.id)
+    expect(listing.map((c) => c.name).sort()).toEqual(
+      [...NAMES, ...hostile, 'only-b', 'ops-only'].sort(),
+    )
+    expect(ids(NAMES[0]!)).toEqual([a!.instanceId, b!.instanceId].sort())
+    expect(ids(NAMES[1]!)).toEqual([a!.instanceId])
+    expect(ids('only-b')).toEqual([b!.instanceId])
+    expect(ids('ops-only')).toEqual([])
+    expect(listing.find((c) => c.name === 'ops-only')!.state.state).toBe('forced_open')
+    expect(listing.find((c) => c.name === 'only-b')!.state.state).toBe('open')
+    // The states came from keys on several masters.
+    expect(new Set(owners.values()).size).toBeGreaterThan(1)
+    group.close()
+  })
+
   it('kill -9 of a master under load: no failed call, a replica takes over, sharing resumes', async () => {
     const owners = await spread(NAMES)
     const victim = NAMES[0]!

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os'
 import { CircuitBreaker, isInvalidOptionsError } from '@tripswitch/core'
 import fc from 'fast-check'
 import { Redis } from 'ioredis'
@@ -7,6 +8,9 @@ import { keysOf } from '../src/keys.ts'
 
 const client = new Redis({ lazyConnect: true, enableOfflineQueue: false })
 afterAll(() => client.disconnect())
+
+/** `text` as a literal inside a RegExp. */
+const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 function invalid(options: Record<string, unknown>): string {
   try {
@@ -33,6 +37,18 @@ describe('RedisStore options', () => {
     [{ quorum: 0 }, 'quorum'],
     [{ onStoreUnavailable: 'maybe' }, 'onStoreUnavailable'],
     [{ instanceId: 'a b' }, 'instanceId'],
+    [{ instanceId: '' }, 'instanceId'],
+    [{ instanceId: 'i'.repeat(201) }, 'instanceId'],
+    [{ instanceId: 'pod\u0000' }, 'instanceId'],
+    [{ instanceId: 'pod\u200b' }, 'instanceId'],
+    [{ instanceId: 'pod-\ud800' }, 'instanceId'],
+    [{ instanceId: 7 }, 'instanceId'],
+    [{ fleetTtlMs: 0 }, 'fleetTtlMs'],
+    [{ fleetTtlMs: Number.NaN }, 'fleetTtlMs'],
+    [{ fleetTtlMs: 1.5 }, 'fleetTtlMs'],
+    [{ fleetTtlMs: '30000' }, 'fleetTtlMs'],
+    [{ fleetTtlMs: 5_999 }, 'fleetTtlMs'],
+    [{ pollInterval: 100, fleetTtlMs: 299 }, 'fleetTtlMs'],
     [{ testing: 'yes' }, 'testing'],
     [{ sendCommand: () => {} }, 'sendCommand'],
   ])('rejects %j', (options, option) => {
@@ -50,6 +66,7 @@ describe('RedisStore options', () => {
     'quorum',
     'stateTtl',
     'instanceId',
+    'fleetTtlMs',
     'testing',
   ])('rejects null as %s (null is not "use the default")', (option) => {
     expect(invalid({ [option]: null })).toBe(option)
@@ -110,6 +127,31 @@ describe('RedisStore options', () => {
     await store.read('y')
     expect(heard).toEqual(['StoreUnavailableError'])
     store.close()
+  })
+
+  it('takes any printable instanceId up to 200 characters, and defaults to host:pid:random', () => {
+    for (const instanceId of ['i'.repeat(200), 'pod-7/é{x}"<b>', 'emoji-🎉', 'a:b:c']) {
+      const store = new RedisStore({ client, instanceId })
+      expect(store.instanceId).toBe(instanceId)
+      store.close()
+    }
+    const ids = [1, 2].map(() => {
+      const store = new RedisStore({ client })
+      store.close()
+      return store.instanceId
+    })
+    const host = hostname()
+      .replace(/[^\x21-\x7e]/g, '-')
+      .slice(0, 150)
+    for (const id of ids)
+      expect(id).toMatch(new RegExp(`^${escape(host)}:${process.pid}:[0-9a-f]{4}$`))
+    expect(ids[0]).not.toBe(ids[1])
+  })
+
+  it('takes fleetTtlMs of 3 polls or more, and a default that fits any pollInterval', () => {
+    // The default (30 s; 3 polls when longer) never makes a long pollInterval refused.
+    for (const options of [{ pollInterval: 20_000 }, { pollInterval: 100, fleetTtlMs: 300 }])
+      expect(() => new RedisStore({ client, ...options }).close()).not.toThrow()
   })
 
   it('refuses time travel unless built for tests', () => {
