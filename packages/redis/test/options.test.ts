@@ -10,7 +10,7 @@ const client = new Redis({ lazyConnect: true, enableOfflineQueue: false })
 afterAll(() => client.disconnect())
 
 /** `text` as a literal inside a RegExp. */
-const escape = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+const literal = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
 function invalid(options: Record<string, unknown>): string {
   try {
@@ -144,7 +144,7 @@ describe('RedisStore options', () => {
       .replace(/[^\x21-\x7e]/g, '-')
       .slice(0, 150)
     for (const id of ids)
-      expect(id).toMatch(new RegExp(`^${escape(host)}:${process.pid}:[0-9a-f]{4}$`))
+      expect(id).toMatch(new RegExp(`^${literal(host)}:${process.pid}:[0-9a-f]{4}$`))
     expect(ids[0]).not.toBe(ids[1])
   })
 
