@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     failing: config.partnerFailing,
     log,
   })
-  const { app } = createOfferService({ partnerUrl: partner.url, log })
+  const { app, dashboard } = createOfferService({ partnerUrl: partner.url, log })
   const server = createServer(app)
   const url = await listen(server, config.port)
   const { errorThreshold, recoveryTimeout } = PARTNER_BREAKER_OPTIONS
@@ -25,9 +25,12 @@ async function main(): Promise<void> {
   log(
     `[offer] try: curl ${url}/offer | curl ${url}/offer/circuit | curl -X POST ${partner.url}/partner/fail`,
   )
+  log(`[offer] dashboard: ${url}/circuits/ (live; actions allowed from this machine)`)
 
   const shutdown = (signal: string): void => {
     log(`[offer] ${signal}: shutting down`)
+    // The dashboard first: it ends the event streams that open pages hold.
+    dashboard.close()
     Promise.all([close(server), partner.close()]).then(
       () => process.exit(0),
       () => process.exit(1),

@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http'
 import { attachCircuitBreaker } from '@tripswitch/axios'
 import {
   type BreakerDefaults,
@@ -6,6 +7,7 @@ import {
   type Clock,
   isCircuitOpenError,
 } from '@tripswitch/core'
+import { createDashboard, type Dashboard } from '@tripswitch/dashboard'
 import { circuitStatus } from '@tripswitch/express'
 import { registerMetrics } from '@tripswitch/prometheus'
 import axios, { type AxiosInstance, isAxiosError } from 'axios'
@@ -38,8 +40,13 @@ export interface OfferServiceOptions {
 }
 
 export interface OfferService {
-  /** The Express app: `GET /offer`, `GET /offer/circuit`, `GET /ready`, `GET /metrics`. */
+  /**
+   * The Express app: `GET /offer`, `GET /offer/circuit`, `GET /ready`, `GET /metrics`, and the
+   * live status page under `/circuits/`.
+   */
   readonly app: Express
+  /** The status page's handler; `close()` it when the service stops. */
+  readonly dashboard: Dashboard
   readonly registry: CircuitBreakerRegistry
   /** The breaker guarding the partner. */
   readonly breaker: CircuitBreaker
@@ -84,7 +91,25 @@ export function createOfferService(options: OfferServiceOptions): OfferService {
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.contentType).send(await metrics.metrics())
   })
-  return { app, registry, breaker }
+  // The live status page. Its actions (force open, close, ...) are allowed only from this
+  // machine: a real service would check its own operators' credentials here instead.
+  const dashboard = createDashboard({
+    registry,
+    authorize: fromThisMachine,
+    log: ({ action, name, who, allowed }) =>
+      log(
+        `[offer] dashboard: ${action} "${name}" by ${who ?? 'anonymous'}: ${allowed ? 'done' : 'refused'}`,
+      ),
+  })
+  app.use('/circuits', dashboard)
+  return { app, registry, breaker, dashboard }
+}
+
+/** Allows an action when the request comes over loopback, naming the actor for the log. */
+function fromThisMachine(req: IncomingMessage): { who: string } | false {
+  const address = req.socket.remoteAddress ?? ''
+  const loopback = address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1'
+  return loopback ? { who: `operator@${address}` } : false
 }
 
 /**

@@ -11,6 +11,8 @@ export interface Harness {
   readonly clock: FakeClock
   /** Every line the services logged, in order. */
   readonly lines: string[]
+  /** Base URL of the offer service, e.g. `http://127.0.0.1:41234`. */
+  readonly url: string
   /** GET on the offer service; resolves with the status and the parsed JSON body. */
   get(path: string): Promise<{ status: number; body: unknown }>
   /** `GET path`, the body as text. */
@@ -31,6 +33,7 @@ export async function startHarness(): Promise<Harness> {
     service,
     clock,
     lines,
+    url,
     get: async (path) => {
       const response = await fetch(`${url}${path}`)
       return { status: response.status, body: await response.json() }
@@ -41,6 +44,7 @@ export async function startHarness(): Promise<Harness> {
       return { status: response.status, contentType, body: await response.text() }
     },
     close: async () => {
+      service.dashboard.close()
       await Promise.all([close(server), partner.close()])
     },
   }
