@@ -37,25 +37,33 @@ interface MountedRequest {
 }
 
 /**
- * Finds the route of `req`. With a `basePath`, the whole URL must start with it (Express's
- * `originalUrl` when there is one, so mounting under Express with a basePath works too); without
- * one, `req.url` is the path inside the dashboard and Express's `baseUrl` the prefix.
+ * Finds the route of `req`. With a `basePath`, the whole URL must start with it (Express's and
+ * middie's `originalUrl` when there is one, so a basePath also works under a framework that
+ * strips the mount path). Without one, `req.url` is the path inside the dashboard, and the
+ * prefix is Express's `baseUrl`, or what `originalUrl` has in front of `req.url`.
  */
 export function locate(req: IncomingMessage, basePath: string): Located | null {
   const mounted = req as MountedRequest
-  const original = typeof mounted.originalUrl === 'string' ? mounted.originalUrl : undefined
+  const original = typeof mounted.originalUrl === 'string' ? pathOf(mounted.originalUrl) : undefined
   if (basePath !== '') {
-    const full = pathOf(original ?? req.url)
-    if (full !== basePath && !full.startsWith(`${basePath}/`)) return null
-    const path = full.slice(basePath.length)
-    return { prefix: basePath, route: routeOf(path) }
+    const whole = original ?? pathOf(req.url)
+    if (whole !== basePath && !whole.startsWith(`${basePath}/`)) return null
+    return { prefix: basePath, route: routeOf(whole.slice(basePath.length)) }
   }
-  const prefix = typeof mounted.baseUrl === 'string' ? normalisePrefix(mounted.baseUrl) : ''
-  let path = pathOf(req.url)
-  // Express answers `/circuits` with url `/`: the original tells that the slash is missing.
-  if (prefix !== '' && path === '/' && original !== undefined && !pathOf(original).endsWith('/'))
-    path = ''
-  return { prefix, route: routeOf(path) }
+  const path = pathOf(req.url)
+  const whole = original ?? path
+  const prefix = normalisePrefix(
+    typeof mounted.baseUrl === 'string' ? mounted.baseUrl : prefixOf(whole, path),
+  )
+  // Mounted at `/circuits`, a request for `/circuits` reaches the handler as `/`.
+  const bare = prefix !== '' && path === '/' && !whole.endsWith('/')
+  return { prefix, route: routeOf(bare ? '' : path) }
+}
+
+/** What a framework cut off the front of `whole` to leave `path`. */
+function prefixOf(whole: string, path: string): string {
+  if (whole.endsWith(path)) return whole.slice(0, whole.length - path.length)
+  return path === '/' ? whole : ''
 }
 
 /** The path of a request target: before `?` or `#`. */
