@@ -60,11 +60,18 @@ export interface LastSeries {
   readonly value: number
 }
 
+/** Parts per line: line start, escaped name, other labels, end of labels, value. */
+const PARTS_PER_LINE = 5
+/** Lines joined at a time. One join of a whole family (700,000 parts at 10,000 breakers) is
+ * several times slower in V8 than joins of a few hundred parts. */
+const LINES_PER_CHUNK = 256
+
 /**
  * The lines of one metric family, written straight as exposition text: `name{name="…",…} value`.
- * Lines are kept as parts in one array and joined once; each part is a string that already
- * exists (metric name, escaped circuit name, label text, value), so a line allocates nothing
- * but its value's digits.
+ * Each line is five strings that already exist (line start, escaped circuit name, label text,
+ * end of labels, value digits), put in one reused array and joined a chunk of lines at a time;
+ * the chunks are concatenated, not copied, so the family's text is copied once, by the
+ * consumer. A line allocates nothing but its value's digits.
  *
  * prom-client writes a family as its HELP and TYPE lines, then for each value
  * `${metricName}${labels} ${value}`. The family is handed over as one value whose metricName
@@ -73,11 +80,11 @@ export interface LastSeries {
  * default labels and, for an OpenMetrics counter, the `_total` suffix where it belongs.
  */
 export class FamilyText {
-  private readonly parts: string[]
+  private readonly parts = new Array<string>(LINES_PER_CHUNK * PARTS_PER_LINE).fill('')
   private size = 0
+  private text = ''
   private name = ''
   private escapedName = ''
-  private lastStart = -1
   private lastName = ''
   private lastExtra: ExtraLabels = NAME_ONLY
   private lastValue = 0
@@ -87,16 +94,13 @@ export class FamilyText {
   /**
    * @param metric the metric name written on each line.
    * @param close what ends the labels of each line: the default labels' text, `}` and a space.
-   * @param capacity expected number of lines (sizes the parts array once).
    */
   constructor(
     metric: string,
     private readonly close: string,
-    capacity: number,
   ) {
     this.open = `${metric}{name="`
     this.nextOpen = `\n${this.open}`
-    this.parts = new Array<string>(capacity * 5)
   }
 
   /** Sets the circuit whose lines {@link emit} adds next: its name, and that name escaped. */
@@ -108,9 +112,13 @@ export class FamilyText {
   /** Adds a line of the current circuit with `extra` labels (one function for the whole scrape). */
   readonly emit = (extra: ExtraLabels, value: number): void => {
     const parts = this.parts
+    // A full chunk is joined when the next line comes, so the last line is never in the text.
+    if (this.size === parts.length) {
+      this.text += parts.join('')
+      this.size = 0
+    }
     let i = this.size
-    this.lastStart = i
-    parts[i] = i === 0 ? this.open : this.nextOpen
+    parts[i] = i === 0 && this.text === '' ? this.open : this.nextOpen
     parts[++i] = this.escapedName
     parts[++i] = extra.afterName
     parts[++i] = this.close
@@ -123,12 +131,12 @@ export class FamilyText {
 
   /** The family as one prom-client value, or null without lines; `metric` names the last line. */
   finish(metric: string): LastSeries | null {
-    if (this.lastStart < 0) return null
-    const parts = this.parts
-    parts[this.lastStart] = this.lastStart === 0 ? metric : `\n${metric}`
-    parts.length = this.lastStart + 1
+    if (this.size === 0) return null
+    const lastStart = this.size - PARTS_PER_LINE
+    const first = lastStart === 0 && this.text === ''
+    const head = this.parts.slice(0, lastStart).join('')
     return {
-      metricName: parts.join(''),
+      metricName: `${this.text}${head}${first ? metric : `\n${metric}`}`,
       labels: { name: wellFormed(this.lastName), ...this.lastExtra.labels },
       value: this.lastValue,
     }

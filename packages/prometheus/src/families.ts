@@ -12,8 +12,6 @@ export interface FamilySpec {
   readonly type: 'gauge' | 'counter'
   /** Every label of the family, `name` first. */
   readonly labelNames: readonly string[]
-  /** Series per circuit, usually (sizes buffers; a guess is fine). */
-  readonly perCircuit: number
   /** Emits the series of one circuit. */
   readonly series: (snapshot: CircuitSnapshot, emit: EmitSeries) => void
 }
@@ -45,7 +43,7 @@ function edgeLabels(edge: string): ExtraLabels {
   return labels
 }
 
-function perCircuit(
+function oneSeries(
   suffix: string,
   help: string,
   read: (snapshot: CircuitSnapshot) => number,
@@ -55,7 +53,6 @@ function perCircuit(
     help,
     type: 'gauge',
     labelNames: ['name'],
-    perCircuit: 1,
     series: (snapshot, emit) => emit(NAME_ONLY, read(snapshot)),
   }
 }
@@ -67,7 +64,6 @@ export const FAMILIES: readonly FamilySpec[] = [
     help: 'Circuit state, one series per state: 1 for the current one, 0 for the others.',
     type: 'gauge',
     labelNames: ['name', 'state'],
-    perCircuit: STATES.length,
     series: (snapshot, emit) => {
       for (const [state, extra] of STATES) emit(extra, state === snapshot.state ? 1 : 0)
     },
@@ -77,28 +73,26 @@ export const FAMILIES: readonly FamilySpec[] = [
     help: 'Calls by how they ended: successful, failed (timeouts included), ignored, not_permitted (refused by the open circuit), timeout, busy (past maxConcurrent).',
     type: 'counter',
     labelNames: ['name', 'kind'],
-    perCircuit: CALL_KINDS.length,
     series: (snapshot, emit) => {
       for (const [extra, field] of CALL_KINDS) emit(extra, snapshot.totals[field])
     },
   },
-  perCircuit(
+  oneSeries(
     'failure_rate',
     'Failures / calls in the current window (0 to 1; 0 without calls).',
     (s) => s.failureRate,
   ),
-  perCircuit(
+  oneSeries(
     'slow_call_rate',
     'Slow calls / calls in the current window (0 to 1; 0 without calls).',
     (s) => s.slowCallRate,
   ),
-  perCircuit('buffered_calls', 'Calls counted in the current window.', (s) => s.calls),
+  oneSeries('buffered_calls', 'Calls counted in the current window.', (s) => s.calls),
   {
     suffix: 'transitions_total',
     help: 'State transitions by edge.',
     type: 'counter',
     labelNames: ['name', 'from', 'to'],
-    perCircuit: 1,
     // Only the edges a breaker has taken have a series.
     series: (snapshot, emit) => {
       for (const edge in snapshot.totals.transitions)

@@ -1,4 +1,4 @@
-import { type Registry, Registry as RegistryClass } from 'prom-client'
+import { type Registry, Registry as RegistryClass, type RegistryContentType } from 'prom-client'
 import { type ExtraLabels, escapeLabelValue, FamilyText, wellFormed } from './exposition.ts'
 import type { FamilySpec } from './families.ts'
 import type { Scrape } from './scrape.ts'
@@ -48,7 +48,7 @@ export class FamilyMetric {
     prefix: string,
     private readonly spec: FamilySpec,
     private readonly read: () => Scrape,
-    private readonly register: Registry,
+    private readonly register: Registry<RegistryContentType>,
   ) {
     this.name = `${prefix}${spec.suffix}`
     this.help = spec.help
@@ -66,12 +66,12 @@ export class FamilyMetric {
     const defaults = defaultLabelsOf(this.register)
     // Default labels that cannot be read: prom-client formats every series itself.
     if (defaults === null) return this.withValues(this.values(true))
-    const openMetrics = (this.register.contentType as string) === OPENMETRICS
+    const openMetrics = this.register.contentType === OPENMETRICS
     // Where prom-client would add the suffix to the last line, it is written on the others.
     const lineName = openMetrics && this.type === 'counter' ? `${this.name}_total` : this.name
     const { snapshots, escapedNames } = this.read()
     const close = `${defaultLabelsText(defaults, this.labelNames)}} `
-    const text = new FamilyText(lineName, close, snapshots.length * this.spec.perCircuit)
+    const text = new FamilyText(lineName, close)
     for (let i = 0; i < snapshots.length; i++) {
       const snapshot = snapshots[i]!
       text.circuit(snapshot.name, escapedNames[i]!)
@@ -108,7 +108,9 @@ export class FamilyMetric {
  * The default labels of `register` (`register.setDefaultLabels`), or null when they cannot be
  * read. prom-client 15 keeps them in `_defaultLabels` and offers no getter.
  */
-function defaultLabelsOf(register: Registry): Readonly<Record<string, unknown>> | null {
+function defaultLabelsOf(
+  register: Registry<RegistryContentType>,
+): Readonly<Record<string, unknown>> | null {
   const labels: unknown = (register as unknown as { _defaultLabels?: unknown })._defaultLabels
   return typeof labels === 'object' && labels !== null && !Array.isArray(labels)
     ? (labels as Record<string, unknown>)

@@ -1,6 +1,6 @@
 import { InvalidOptionsError } from '@tripswitch/core'
 import { checks } from '@tripswitch/core/adapter'
-import { register as defaultRegister, type Registry } from 'prom-client'
+import { register as defaultRegister, type Registry, type RegistryContentType } from 'prom-client'
 
 /** A shared store whose reachability `store_up` reports, e.g. a `RedisStore`. */
 export interface StoreHealthSource {
@@ -10,8 +10,11 @@ export interface StoreHealthSource {
 
 /** Options of {@link registerMetrics}. */
 export interface PrometheusMetricsOptions {
-  /** The prom-client registry the metrics join. @default prom-client's global `register` */
-  register?: Registry
+  /**
+   * The prom-client registry the metrics join, set to the Prometheus text format or to
+   * OpenMetrics. @default prom-client's global `register`
+   */
+  register?: Registry<RegistryContentType>
   /**
    * Prefix of every metric name. A second breaker registry exported into the same prom-client
    * registry needs a prefix of its own (metric names are unique per prom-client registry).
@@ -32,7 +35,7 @@ export interface PrometheusMetricsOptions {
 
 /** {@link PrometheusMetricsOptions} with the defaults applied. */
 export interface ResolvedMetricsOptions {
-  readonly register: Registry
+  readonly register: Registry<RegistryContentType>
   readonly prefix: string
   readonly histogram: boolean
   readonly buckets: readonly number[] | undefined

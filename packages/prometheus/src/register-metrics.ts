@@ -1,6 +1,6 @@
 import { type CircuitBreakerRegistry, InvalidOptionsError } from '@tripswitch/core'
 import { checks } from '@tripswitch/core/adapter'
-import { Gauge, type Metric, type Registry } from 'prom-client'
+import { Gauge, type Metric, type Registry, type RegistryContentType } from 'prom-client'
 import { FAMILIES } from './families.ts'
 import { FamilyMetric } from './family-metric.ts'
 import { DurationHistogram } from './histogram.ts'
@@ -78,7 +78,11 @@ function nameOf(metric: Metric): string {
 }
 
 /** Registers every metric, or none when one of the names is taken. */
-function registerAll(register: Registry, metrics: readonly Metric[], prefix: string): void {
+function registerAll(
+  register: Registry<RegistryContentType>,
+  metrics: readonly Metric[],
+  prefix: string,
+): void {
   for (const metric of metrics)
     if (register.getSingleMetric(nameOf(metric)) !== undefined)
       throw new InvalidOptionsError(
