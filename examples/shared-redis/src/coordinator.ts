@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { ScenarioConfig } from './config.ts'
+import { type FleetDashboard, type FleetSeen, serveFleetDashboard } from './dashboard.ts'
 import { forkWorkers } from './fleet.ts'
 import type { WorkerSettings } from './messages.ts'
 import { watchRedis } from './redis-channel.ts'
@@ -13,6 +14,8 @@ export interface ScenarioResult {
   readonly startedAt: number
   readonly entries: readonly TimelineEntry[]
   readonly report: Report
+  /** What the dashboard's fleet view showed while every worker was closed and succeeding. */
+  readonly fleet: readonly FleetSeen[]
 }
 
 // Generous: forking N TypeScript processes on a busy 2-core machine takes seconds.
@@ -50,6 +53,9 @@ async function runAgainst(
   const prefix = `example-shared-redis:${Date.now().toString(36)}${randomBytes(3).toString('hex')}:`
   // First, so an unreachable Redis ends the run before anything else is started.
   const watch = await watchRedis(redisUrl, prefix, (entry) => timeline.add(entry))
+  const dashboard = await serveFleetDashboard(redisUrl, prefix)
+  progress(`dashboard (the fleet's circuits, from Redis): ${dashboard.url}`)
+  let fleet: readonly FleetSeen[] = []
   try {
     const upstream = await startFlakyUpstream(config.coldStartMs)
     try {
@@ -65,7 +71,7 @@ async function runAgainst(
           callIntervalMs: config.callIntervalMs,
         }),
       )
-      await driveFleet(timeline, upstream, settings, config, (text) => {
+      fleet = await driveFleet(timeline, upstream, settings, config, dashboard, (text) => {
         timeline.note(text)
         progress(text)
       })
@@ -74,20 +80,25 @@ async function runAgainst(
     }
     const { entries, startedAt } = timeline
     const report = summarize(entries, startedAt, config.workers, upstream.hits)
-    return { startedAt, entries, report }
+    return { startedAt, entries, report, fleet }
   } finally {
+    await dashboard.close()
     await watch.close()
   }
 }
 
-/** Forks the workers and takes them through the scenario's steps; stops them in any case. */
+/**
+ * Forks the workers and takes them through the scenario's steps; stops them in any case.
+ * Resolves with what the dashboard's fleet view showed once every worker was up.
+ */
 async function driveFleet(
   timeline: Timeline,
   upstream: FlakyUpstream,
   settings: readonly WorkerSettings[],
   config: ScenarioConfig,
+  dashboard: FleetDashboard,
   step: (text: string) => void,
-): Promise<void> {
+): Promise<readonly FleetSeen[]> {
   const { workers } = config
   step(
     `upstream on ${upstream.url}; forking ${workers} workers (Redis prefix ${settings[0]!.prefix})`,
@@ -106,6 +117,7 @@ async function driveFleet(
       STARTUP_TIMEOUT_MS,
     )
     await allWorkers('two successful calls per worker', isSuccess, 2)
+    const fleet = await dashboard.fleet()
     step('every worker is closed and succeeding; killing the upstream')
     await upstream.kill()
     await allWorkers('every worker to see the circuit open', isStateTo('open'))
@@ -126,6 +138,7 @@ async function driveFleet(
       STEP_TIMEOUT_MS,
     )
     step('stopping the workers')
+    return fleet
   } finally {
     await fleet.stop()
   }

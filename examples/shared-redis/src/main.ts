@@ -1,6 +1,7 @@
 // npm run shared-redis: N worker processes behind one breaker in Redis. See the README.
 import { ConfigError, readConfig } from './config.ts'
 import { runScenario } from './coordinator.ts'
+import { fleetProblems } from './dashboard.ts'
 import { formatReport, formatTimeline } from './print.ts'
 import { RedisUnreachableError } from './redis-channel.ts'
 import { RedisNotInstalledError } from './redis-server.ts'
@@ -12,20 +13,22 @@ async function main(): Promise<number> {
     `shared-redis: ${config.workers} workers, recovery ${config.recoveryMs} ms, ` +
       `a call every ${config.callIntervalMs} ms per worker`,
   )
-  const { startedAt, entries, report } = await runScenario(config, (line) =>
+  const { startedAt, entries, report, fleet } = await runScenario(config, (line) =>
     console.log(`  ${line}`),
   )
   console.log('\ntimeline (ms since start)')
   for (const line of formatTimeline(entries, startedAt)) console.log(line)
   for (const line of formatReport(report)) console.log(line)
-  const problems = problemsWith(report)
+  for (const { name, state, instances } of fleet)
+    console.log(`dashboard fleet view: "${name}" ${state}, reported by ${instances.join(', ')}`)
+  const problems = [...problemsWith(report), ...fleetProblems(fleet, 'upstream', config.workers)]
   console.log(
     problems.length === 0
       ? '\nOK: one trip in Redis, the whole fleet opened and closed together, one probe fleet-wide.'
       : `\nUNEXPECTED:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
   )
   // One machine-readable line for scripts and the example's test.
-  if (config.json) console.log(JSON.stringify({ report, problems }))
+  if (config.json) console.log(JSON.stringify({ report, fleet, problems }))
   return problems.length === 0 ? 0 : 1
 }
 

@@ -37,6 +37,8 @@ await new Promise<void>((resolve) => client.once('ready', resolve))
 const store = new RedisStore({
   client,
   prefix: settings.prefix,
+  // How the coordinator's dashboard names this process in its fleet view.
+  instanceId: `worker-${worker}`,
   commandTimeout: COMMAND_TIMEOUT_MS,
   stateTtl: 3_600_000,
 })

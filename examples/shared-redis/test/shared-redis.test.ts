@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import type { FleetSeen } from '../src/dashboard.ts'
 import type { Report } from '../src/report.ts'
 import { runMain } from './run-main.ts'
 
@@ -29,11 +30,19 @@ describe('npm run shared-redis', () => {
     )
     expect(run.stderr).toBe('')
     expect(run.code).toBe(0)
-    const { report, problems } = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
+    const { report, fleet, problems } = JSON.parse(run.stdout.trim().split('\n').at(-1)!) as {
       report: Report
+      fleet: FleetSeen[]
       problems: string[]
     }
     expect(problems).toEqual([])
+    // The coordinator holds no breaker: its dashboard shows the workers' circuit from Redis.
+    expect(fleet).toEqual([
+      { name: 'upstream', state: 'closed', instances: ['worker-1', 'worker-2', 'worker-3'] },
+    ])
+    expect(run.stdout).toMatch(
+      /dashboard \(the fleet's circuits, from Redis\): http:\/\/127\.0\.0\.1:\d+\/circuits\//,
+    )
 
     // Every worker went closed -> open -> half_open -> closed, exactly once each.
     const expected = ['closed -> open', 'open -> half_open', 'half_open -> closed']
