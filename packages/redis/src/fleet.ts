@@ -58,6 +58,8 @@ export interface FleetLink {
   readonly instanceId: string
   readonly fleetTtlMs: number
   readonly commandTimeout: number
+  /** Lifetime of the fleet's zsets after their last write, in ms (the store's `stateTtl`). */
+  readonly keyTtl: number
   /** The test-only time offset (always 0 unless the store was built with `testing`). */
   readonly offset: () => number
 }
@@ -70,7 +72,8 @@ export function fleetScript(
   args: readonly (string | number)[],
 ): Promise<unknown> {
   const { keys } = link
-  const all = [keys.circuits, keys.instances, keys.names(instance), link.offset(), ...args]
+  const all = [keys.circuits, keys.instances, keys.names(instance), link.offset(), link.keyTtl]
+  all.push(...args)
   return withTimeout(link.client.script({ name, args: all }), link.commandTimeout)
 }
 

@@ -98,6 +98,7 @@ export class RedisStore implements StateStore {
       instanceId: this.options.instanceId,
       fleetTtlMs: this.options.fleetTtlMs,
       commandTimeout: this.options.commandTimeout,
+      keyTtl: this.options.stateTtl,
       offset: () => this.offset,
     }
     this.membership = new FleetMembership(this.fleetLink, () => this.subscriptions.names())

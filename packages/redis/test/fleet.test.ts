@@ -92,6 +92,10 @@ describe.each(KINDS)('RedisStore.fleet() with %s', (kind) => {
       expect(Math.abs(seen - Date.now())).toBeLessThan(60_000)
     }
     expect(a.instanceId).toBe('pod-a')
+    // Every fleet key expires: a prefix nobody uses any more leaves nothing behind.
+    const keys = fleetKeysOf(prefix)
+    for (const key of [keys.circuits, keys.instances, keys.names('pod-a')])
+      expect(await admin.pttl(key)).toBeGreaterThan(0)
   })
 
   it('drops a closed store at once, and a store that died without close() after fleetTtlMs', async () => {
