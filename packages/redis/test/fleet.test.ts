@@ -237,6 +237,34 @@ describe.each(KINDS)('RedisStore.fleet() with %s', (kind) => {
     expect(Number(after) - Number(before)).toBeLessThan(100)
   })
 
+  it('heartbeats on the poll, about every third of fleetTtlMs', async () => {
+    const prefix = uniquePrefix()
+    await storeOf(kind, prefix, { instanceId: 'beating', pollInterval: 50, fleetTtlMs: 300 }).then(
+      ({ store }) => new CircuitBreaker({ name: 'beat', store }),
+    )
+    const { store: lister } = await storeOf(kind, prefix, { instanceId: 'lister' })
+    const seen = async () => (await lister.fleet())[0]?.instances[0]?.lastSeen ?? 0
+    await until(() => true)
+    const first = await seen()
+    expect(first).toBeGreaterThan(0)
+    let later = first
+    for (let i = 0; i < 200 && later === first; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      later = await seen()
+    }
+    expect(later).toBeGreaterThan(first)
+  })
+
+  it('writes its entry again when Redis lost it, or when it was away as breakers subscribed', async () => {
+    const prefix = uniquePrefix()
+    const { store } = await storeOf(kind, prefix, { instanceId: 'again' })
+    new CircuitBreaker({ name: 'kept', store })
+    expect(holders(await store.fleet())).toEqual({ kept: ['again'] })
+    const keys = fleetKeysOf(prefix)
+    await admin.del(keys.circuits, keys.instances, keys.names('again'))
+    expect(holders(await store.fleet())).toEqual({ kept: ['again'] })
+  })
+
   it.each<CircuitState>(['forced_open', 'disabled', 'closed'])(
     'a transition to %s from a store holding no breaker reaches the breakers of other stores',
     async (to) => {
@@ -256,4 +284,25 @@ describe.each(KINDS)('RedisStore.fleet() with %s', (kind) => {
       expect(listed.instances.map((i) => i.id)).toEqual(['also', 'held'])
     },
   )
+})
+
+describe('RedisStore.fleet() before the client is ready', () => {
+  it('records the breakers subscribed while the client was not connected once it is', async () => {
+    const client = new Redis({
+      port: PORT,
+      host: '127.0.0.1',
+      lazyConnect: true,
+      enableOfflineQueue: false,
+    })
+    client.on('error', () => {})
+    onTestFinished(() => client.disconnect())
+    const prefix = uniquePrefix()
+    const store = new RedisStore({ client, prefix, instanceId: 'late', pollInterval: 60_000 })
+    onTestFinished(() => store.close())
+    new CircuitBreaker({ name: 'early', store })
+    await expect(store.fleet()).rejects.toThrow(/not ready/)
+    await new Promise((resolve) => setImmediate(resolve))
+    await client.connect()
+    expect(holders(await store.fleet())).toEqual({ early: ['late'] })
+  })
 })
