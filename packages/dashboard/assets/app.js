@@ -28,8 +28,11 @@ const SVG_NS = 'http://www.w3.org/2000/svg'
 const PAGE_SIZE = 100
 /** How far back the charts reach (the server keeps the same span of history). */
 const HISTORY_MS = 5 * 60_000
-/** Snapshots closer together than this replace the last chart sample instead of adding one. */
-const SAMPLE_GAP_MS = 1_000
+/**
+ * Spacing of the chart samples kept from snapshots (ms), as the server's default history; the
+ * newest sample is replaced by each snapshot until it is this far from the one before.
+ */
+const SAMPLE_GAP_MS = 5_000
 /** The shortest span a chart covers (ms). */
 const MIN_SPAN_MS = 60_000
 /** Transitions kept in the page-wide timeline. */
@@ -226,17 +229,21 @@ function transitionKey(t) {
 }
 
 /**
+ * Adds a snapshot's sample to the chart of `name`. Only circuits that were shown keep samples
+ * (the server holds the history of the others, fetched when they are shown), so the page's
+ * memory grows with what is looked at, not with the number of circuits.
  * @param {string} name
  * @param {Sample} sample
  */
 function addSample(name, sample) {
+  if (!seeded.has(name)) return
   let samples = model.history.get(name)
   if (samples === undefined) {
     samples = []
     model.history.set(name, samples)
   }
-  const last = samples[samples.length - 1]
-  if (last !== undefined && sample.at - last.at < SAMPLE_GAP_MS)
+  const previous = samples[samples.length - 2]
+  if (previous !== undefined && sample.at - previous.at < SAMPLE_GAP_MS)
     samples[samples.length - 1] = sample
   else samples.push(sample)
   const oldest = sample.at - HISTORY_MS
@@ -254,7 +261,7 @@ function addSample(name, sample) {
 function seedHistory(name, serverHistory) {
   const own = model.history.get(name) ?? []
   const firstOwn = own[0]?.at ?? Number.POSITIVE_INFINITY
-  const earlier = serverHistory.filter((s) => s.at < firstOwn - SAMPLE_GAP_MS / 2)
+  const earlier = serverHistory.filter((s) => s.at < firstOwn - 500)
   model.history.set(name, [...earlier, ...own])
   model.historyVersion.set(name, (model.historyVersion.get(name) ?? 0) + 1)
 }
@@ -292,6 +299,7 @@ function forget(name) {
   model.historyVersion.delete(name)
   model.probeAt.delete(name)
   circuitRows.delete(name)
+  details.delete(name)
   seeded.delete(name)
 }
 
