@@ -72,7 +72,7 @@ export class EventHub {
     this.stop()
   }
 
-  private write(res: ServerResponse, text: string): void {
+  private write(res: ServerResponse, text: string | Buffer): void {
     if (res.writableLength > MAX_BUFFERED_BYTES) {
       this.drop(res)
       res.destroy()
@@ -106,8 +106,9 @@ export class EventHub {
     if (this.ticking || this.clients.size === 0) return
     this.ticking = true
     try {
-      const text = eventText('snapshot', await this.produce())
-      for (const res of this.clients) if (!res.writableNeedDrain) this.write(res, text)
+      // Encoded once: written as a string, each client would pay for its own UTF-8 copy.
+      const bytes = Buffer.from(eventText('snapshot', await this.produce()))
+      for (const res of this.clients) if (!res.writableNeedDrain) this.write(res, bytes)
     } catch {
       // No snapshot this tick; the next one tries again.
     } finally {
