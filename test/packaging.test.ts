@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { readdirSync, readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -76,3 +76,31 @@ describe.each(packages.map((dir) => [dir.split('/').at(-1)!, dir]))('package %s'
     expect(manifest.exports['.']).toBeDefined()
   })
 })
+
+// A package with a command (`bin`) ships it built: a file in dist that node runs directly (a
+// shebang, executable), and that answers `--version` with the package's version from dist alone.
+const withBin = packages
+  .map((dir) => ({ dir, manifest: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) }))
+  .filter(({ manifest }) => manifest.bin !== undefined) as {
+  dir: string
+  manifest: { version: string; bin: Record<string, string>; files: string[] }
+}[]
+
+describe.each(withBin.map(({ dir, manifest }) => [dir.split('/').at(-1)!, dir, manifest] as const))(
+  'package %s, its commands',
+  (_name, dir, manifest) => {
+    // A process of its own: seconds on a loaded machine.
+    it.each(Object.entries(manifest.bin))(
+      '%s runs from dist',
+      { timeout: 30_000 },
+      (_command, path) => {
+        expect(path).toMatch(/^\.\/dist\//)
+        expect(manifest.files).toContain('dist')
+        const file = join(dir, path)
+        expect(readFileSync(file, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true)
+        expect(statSync(file).mode & 0o111).not.toBe(0)
+        expect(run(process.execPath, [file, '--version'], dir).trim()).toBe(manifest.version)
+      },
+    )
+  },
+)

@@ -2,7 +2,8 @@
 import { main } from './main.ts'
 
 // The `tripswitch` bin: the command line runs in `main`; this file only wires the process to it.
-// The first Ctrl-C stops `watch` cleanly (exit 0); a second one leaves at once.
+// The first Ctrl-C stops `watch` cleanly (exit 0) or cuts another command short (exit 130); a
+// second one leaves at once.
 const interrupt = new AbortController()
 process.on('SIGINT', () => {
   if (interrupt.signal.aborted) process.exit(130)

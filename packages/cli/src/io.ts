@@ -13,6 +13,9 @@ export interface CliIo {
   readonly stderr: CliOutput
   /** The environment (`NO_COLOR`). */
   readonly env: Readonly<Record<string, string | undefined>>
-  /** Aborting it stops `watch`, which then exits 0 (the bin aborts on SIGINT). */
+  /**
+   * Aborting it stops `watch`, which then exits 0, and cuts any other command short with exit
+   * 130 (the bin aborts it on SIGINT).
+   */
   readonly signal?: AbortSignal | undefined
 }

@@ -8,8 +8,6 @@ import { helpText } from './help.ts'
 import type { CliIo } from './io.ts'
 import { printable } from './render/sanitize.ts'
 import { styleFor } from './render/style.ts'
-import { openHttpSource } from './sources/http.ts'
-import { openRedisSource } from './sources/redis.ts'
 import type { CircuitSource } from './sources/source.ts'
 import { VERSION } from './version.ts'
 
@@ -21,6 +19,8 @@ export const ExitCode = {
   Failed: 1,
   /** The command line is wrong: unknown command or option, missing NAME, both or neither source. */
   Usage: 2,
+  /** Interrupted (Ctrl-C) before it finished; `watch` exits 0 instead, its normal end. */
+  Interrupted: 130,
 } as const
 
 /** One of the {@link ExitCode} values. */
@@ -48,25 +48,62 @@ export async function main(argv: readonly string[], io: CliIo): Promise<ExitCode
     io.stdout.write(`${VERSION}\n`)
     return ExitCode.Ok
   }
-  let source: CircuitSource | undefined
+  const signal = io.signal ?? new AbortController().signal
+  const work = execute(parsed, io, signal)
   try {
-    source = await openSource(parsed)
-    await run(parsed, source, io)
+    // `watch` ends cleanly when the signal aborts; any other command is cut short by it.
+    if (parsed.command === 'watch' || (await interrupted(work, signal)) === false) await work
+    else {
+      work.catch(() => {}) // it unwinds on its own (requests aborted, Redis disconnected)
+      io.stderr.write('tripswitch: interrupted\n')
+      return ExitCode.Interrupted
+    }
     return ExitCode.Ok
   } catch (error) {
     return fail(io, error, parsed.command)
-  } finally {
-    await source?.close()
   }
 }
 
-function openSource({ source, timeoutMs }: Run): Promise<CircuitSource> | CircuitSource {
-  if (source.kind === 'redis')
-    return openRedisSource({ url: source.url, prefix: source.prefix, timeoutMs })
-  return openHttpSource({ url: source.url, headers: source.headers, timeoutMs })
+/** Opens the source, runs the command on it, and closes it whatever happens. */
+async function execute(parsed: Run, io: CliIo, signal: AbortSignal): Promise<void> {
+  const { source: args, timeoutMs } = parsed
+  // Each source is loaded when used: `--help`, `--version` and `--url` never load ioredis.
+  const source =
+    args.kind === 'redis'
+      ? await (await import('./sources/redis.ts')).openRedisSource({
+          url: args.url,
+          prefix: args.prefix,
+          timeoutMs,
+          signal,
+        })
+      : (await import('./sources/http.ts')).openHttpSource({
+          url: args.url,
+          headers: args.headers,
+          timeoutMs,
+          signal,
+        })
+  try {
+    await run(parsed, source, io, signal)
+  } finally {
+    await source.close()
+  }
 }
 
-function run(parsed: Run, source: CircuitSource, io: CliIo): Promise<void> {
+/** True when `signal` aborts before `work` settles (false once it has, whichever way). */
+function interrupted(work: Promise<void>, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(true)
+  return new Promise((resolve) => {
+    const abort = () => resolve(true)
+    signal.addEventListener('abort', abort, { once: true })
+    const settled = () => {
+      signal.removeEventListener('abort', abort)
+      resolve(false)
+    }
+    work.then(settled, settled)
+  })
+}
+
+function run(parsed: Run, source: CircuitSource, io: CliIo, signal: AbortSignal): Promise<void> {
   const tty = io.stdout.isTTY === true
   const context: CommandContext = {
     source,
@@ -74,7 +111,7 @@ function run(parsed: Run, source: CircuitSource, io: CliIo): Promise<void> {
     style: styleFor({ tty, noColor: parsed.noColor, env: io.env }),
     json: parsed.json,
     tty,
-    signal: io.signal ?? new AbortController().signal,
+    signal,
   }
   const action = ACTIONS[parsed.command]
   if (action !== undefined) return act(context, parsed.name!, action, parsed.force)

@@ -126,6 +126,38 @@ describe('ls --url', () => {
   })
 })
 
+describe('interrupted', () => {
+  it('exits 130 when interrupted before the instance answers, and drops the request', async () => {
+    let requests = 0
+    const silent: Server = createServer(() => {
+      requests++
+    })
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve))
+    try {
+      const { port } = silent.address() as AddressInfo
+      const stop = new AbortController()
+      const running = cli(['open', 'x', '--url', `http://127.0.0.1:${port}/`], {
+        signal: stop.signal,
+      })
+      await until(() => requests === 1)
+      stop.abort()
+      const { code, stdout, stderr } = await running
+      expect(code).toBe(130)
+      expect(stdout).toBe('')
+      expect(stderr).toBe('tripswitch: interrupted\n')
+      await until(() => {
+        silent.getConnections((_error, count) => {
+          requests = count === 0 ? -1 : requests
+        })
+        return requests === -1
+      })
+    } finally {
+      silent.closeAllConnections()
+      silent.close()
+    }
+  })
+})
+
 describe('actions over --url', () => {
   it('POSTs the action as JSON with the action header, and prints the new state', async () => {
     const { code, stdout, stderr } = await cli(['open', 'search', '--url', admin.url, ...AUTH])

@@ -12,6 +12,8 @@ export interface HttpSourceOptions {
   readonly headers: readonly (readonly [string, string])[]
   /** Milliseconds to wait for an answer's headers (and, except for `watch`, its body). */
   readonly timeoutMs: number
+  /** Aborts every request in flight (Ctrl-C). */
+  readonly signal: AbortSignal
 }
 
 /** The admin API of one instance, served by `@tripswitch/dashboard`. */
@@ -127,7 +129,10 @@ class HttpSource implements CircuitSource {
     what: string,
     name?: string,
   ): Promise<unknown> {
-    const signal = AbortSignal.timeout(this.options.timeoutMs)
+    const signal = AbortSignal.any([
+      AbortSignal.timeout(this.options.timeoutMs),
+      this.options.signal,
+    ])
     const response = await this.send(url, init, signal)
     if (!response.ok) await this.fail(response, what, url, name)
     let text: string

@@ -38,6 +38,8 @@ export interface RedisSourceOptions {
   readonly prefix: string | undefined
   /** Milliseconds to wait for a connection and for each command. */
   readonly timeoutMs: number
+  /** Drops the connection (Ctrl-C): whatever waits on Redis fails at once. */
+  readonly signal: AbortSignal
 }
 
 /** The URL without its password, for messages. */
@@ -71,6 +73,7 @@ export async function openRedisSource(options: RedisSourceOptions): Promise<Circ
   client.on('error', (error: unknown) => {
     lastError = error
   })
+  options.signal.addEventListener('abort', () => client.disconnect(), { once: true })
   let store: RedisStore
   try {
     store = new RedisStore({ client, prefix: options.prefix, commandTimeout: options.timeoutMs })
@@ -126,7 +129,14 @@ class RedisSource implements CircuitSource {
 
   async *watch(signal: AbortSignal): AsyncIterable<WatchUpdate> {
     while (!signal.aborted) {
-      const rows = await this.list()
+      let rows: CircuitRow[]
+      try {
+        rows = await this.list()
+      } catch (error) {
+        // Interrupted while reading: the connection was dropped on purpose.
+        if (signal.aborted) return
+        throw error
+      }
       if (signal.aborted) return
       yield { kind: 'snapshot', rows, at: Date.now() }
       if (!(await pause(WATCH_EVERY_MS, signal))) return
