@@ -1,19 +1,6 @@
 import type { BatchObservableResult, Meter, Observable } from '@opentelemetry/api'
-import { type CircuitBreakerRegistry, type CircuitSnapshot, CircuitState } from '@tripswitch/core'
-
-/** Attribute naming the circuit, on metrics and spans. */
-export const CIRCUIT = 'tripswitch.circuit'
-
-const STATES: readonly CircuitState[] = Object.values(CircuitState)
-
-const CALL_KINDS = [
-  ['successful', 'successful'],
-  ['failed', 'failed'],
-  ['ignored', 'ignored'],
-  ['not_permitted', 'notPermitted'],
-  ['timeout', 'timeouts'],
-  ['busy', 'busy'],
-] as const
+import type { CircuitBreakerRegistry, CircuitSnapshot } from '@tripswitch/core'
+import { AttributeCache, CALL_KINDS, type CircuitAttributes, STATES } from './attributes.ts'
 
 interface Instruments {
   readonly state: Observable
@@ -53,23 +40,21 @@ function createInstruments(meter: Meter): Instruments {
   }
 }
 
-function observe(result: BatchObservableResult, i: Instruments, s: CircuitSnapshot): void {
-  const circuit = { [CIRCUIT]: s.name }
-  for (const state of STATES)
-    result.observe(i.state, state === s.state ? 1 : 0, { ...circuit, 'tripswitch.state': state })
-  for (const [kind, field] of CALL_KINDS)
-    result.observe(i.calls, s.totals[field], { ...circuit, 'tripswitch.call.kind': kind })
-  result.observe(i.failureRate, s.failureRate, circuit)
-  result.observe(i.slowCallRate, s.slowCallRate, circuit)
-  result.observe(i.buffered, s.calls, circuit)
-  for (const [edge, n] of Object.entries(s.totals.transitions)) {
-    const [from = '', to = ''] = edge.split('->')
-    result.observe(i.transitions, n, {
-      ...circuit,
-      'tripswitch.state.from': from,
-      'tripswitch.state.to': to,
-    })
-  }
+function observe(
+  result: BatchObservableResult,
+  i: Instruments,
+  s: CircuitSnapshot,
+  a: CircuitAttributes,
+): void {
+  for (let k = 0; k < STATES.length; k++)
+    result.observe(i.state, STATES[k] === s.state ? 1 : 0, a.states[k])
+  for (let k = 0; k < CALL_KINDS.length; k++)
+    result.observe(i.calls, s.totals[CALL_KINDS[k]![1]], a.kinds[k])
+  result.observe(i.failureRate, s.failureRate, a.circuit)
+  result.observe(i.slowCallRate, s.slowCallRate, a.circuit)
+  result.observe(i.buffered, s.calls, a.circuit)
+  for (const edge in s.totals.transitions)
+    result.observe(i.transitions, s.totals.transitions[edge]!, a.edge(edge))
 }
 
 /**
@@ -79,10 +64,13 @@ function observe(result: BatchObservableResult, i: Instruments, s: CircuitSnapsh
 export function observeRegistry(meter: Meter, registry: CircuitBreakerRegistry): () => void {
   const instruments = createInstruments(meter)
   const all = Object.values(instruments)
+  const attributes = new AttributeCache()
   const callback = (result: BatchObservableResult) => {
+    attributes.begin()
     // snapshot() reads state lazily: an open circuit past its deadline reads half_open.
     for (const snapshot of Object.values(registry.snapshot()))
-      observe(result, instruments, snapshot)
+      observe(result, instruments, snapshot, attributes.of(snapshot.name))
+    attributes.sweep()
   }
   meter.addBatchObservableCallback(callback, all)
   return () => meter.removeBatchObservableCallback(callback, all)

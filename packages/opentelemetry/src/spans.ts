@@ -6,8 +6,8 @@ import {
   type RejectMessage,
   type TransitionMessage,
 } from '@tripswitch/core'
+import { CIRCUIT } from './attributes.ts'
 import type { Membership } from './membership.ts'
-import { CIRCUIT } from './metrics.ts'
 
 /** Name of the span event recorded when a call is refused. */
 export const REJECT_EVENT = 'tripswitch.circuit.rejected'
