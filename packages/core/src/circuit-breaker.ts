@@ -73,6 +73,20 @@ export class CircuitBreaker extends BreakerCore {
   }
 
   /**
+   * {@link acquire}, without the promise when the answer is known at once: a permit granted
+   * synchronously is returned as is (always, with the in-memory state; with a shared store,
+   * except while half-open probes are asked of it). Otherwise it returns what `acquire()` would:
+   * a promise that resolves with the permit or rejects with {@link CircuitOpenError} /
+   * {@link CircuitBusyError}. For adapters, which admit every request: no promise and no
+   * microtask on the common path. Settle the permit exactly once, as from `acquire()`.
+   */
+  tryAcquire(): Permit | Promise<Permit> {
+    const admission = this.admit()
+    if (admission instanceof CallPermit) return admission
+    return isPromise(admission) ? admission.then(permitOrThrow) : Promise.reject(admission)
+  }
+
+  /**
    * Runs `fn` under the breaker. With `timeout` set, `fn` gets a signal that aborts when the
    * call times out (without, a shared signal that never aborts). Rejects with
    * {@link CircuitOpenError} when refused, unless a `fallback` answers, and with a `TypeError`

@@ -1329,6 +1329,33 @@ describe('permits', () => {
     expect(successes.seen).toEqual([{ name: 'svc', durationMs: 42 }])
   })
 
+  it('tryAcquire() returns a permit at once while closed, and the refusal as a rejection', async () => {
+    const { breaker, clock } = make({ errorThreshold: 1, recoveryTimeout: 100 })
+    const permit = breaker.tryAcquire()
+    expect(permit).not.toBeInstanceOf(Promise)
+    expect((permit as Permit).probe).toBe(false)
+    expect(breaker.activeCalls).toBe(1)
+    ;(permit as Permit).failure(new Error('down'))
+    expect(breaker.state).toBe('open')
+    const refused = breaker.tryAcquire()
+    expect(refused).toBeInstanceOf(Promise)
+    await expect(refused).rejects.toBeInstanceOf(CircuitOpenError)
+    clock.advance(100)
+    const probe = breaker.tryAcquire() as Permit
+    expect(probe.probe).toBe(true)
+    probe.success()
+    expect(breaker.state).toBe('closed')
+    expect(breaker.snapshot().totals).toMatchObject({ calls: 3, notPermitted: 1, successful: 1 })
+  })
+
+  it('tryAcquire() under maxConcurrent rejects the call over the limit as busy', async () => {
+    const { breaker } = make({ maxConcurrent: 1 })
+    const first = breaker.tryAcquire() as Permit
+    await expect(breaker.tryAcquire()).rejects.toMatchObject({ code: 'ERR_CIRCUIT_BUSY' })
+    first.success()
+    expect(breaker.tryAcquire()).not.toBeInstanceOf(Promise)
+  })
+
   it('counts calls in flight', async () => {
     const { breaker } = make()
     const a = await breaker.acquire()
