@@ -30,7 +30,8 @@ Commands:
 ${SOURCES}
   -V, --version        the version
 
-Exit codes: 0 done, 1 failed (unreachable, refused, unknown circuit), 2 bad command line.
+Exit codes: 0 done, 1 failed (unreachable, refused, unknown circuit), 2 bad command line,
+130 interrupted (Ctrl-C; watch exits 0).
 Run "tripswitch <command> --help" for one command.`
 
 const ACT_NOTE = `With --redis the circuit must be known to Redis under the prefix, unless --force
