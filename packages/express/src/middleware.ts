@@ -3,6 +3,7 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { Exchange } from './exchange.ts'
 import type { CircuitBreakerMiddlewareOptions } from './options.ts'
 import { type ParsedOptions, parseOptions } from './parse-options.ts'
+import { slotsOf } from './request-slots.ts'
 import { deferToRoute } from './route-hook.ts'
 import { routeKey } from './route-key.ts'
 import { checkedKey } from './safe-input.ts'
@@ -28,16 +29,16 @@ export function circuitBreaker(
 ): CircuitBreakerMiddleware {
   const parsed = parseOptions(options)
   // One admission per request, even when the same middleware is reached twice: marked in a
-  // symbol-keyed slot of the request (a WeakSet entry per request costs the garbage collector
-  // more than the rest of the middleware; symbols stay out of Object.keys, for...in and JSON).
+  // slot of the request's res.locals (see request-slots.ts; a property on `req` costs a new
+  // hidden class per request, a WeakSet entry costs the garbage collector).
   const seen = Symbol('tripswitch admitted')
   const middleware = (req: Request, res: Response, next: NextFunction): void => {
-    const marks = req as Request & Record<symbol, true | undefined>
-    if (marks[seen] === true) {
+    const slots = slotsOf(res)
+    if (slots[seen] === true) {
       next()
       return
     }
-    marks[seen] = true
+    slots[seen] = true
     const exchange = new Exchange(req, res, parsed)
     let key: string | undefined
     try {

@@ -28,28 +28,25 @@ interface RouteInternals {
   all(handler: RequestHandler): unknown
 }
 
-// Per-request state lives in symbol-keyed slots of the request rather than in WeakMaps: a weak
-// entry per request costs the garbage collector more than the rest of the middleware. Symbols
-// stay out of Object.keys, for...in and JSON.
-const PENDING = Symbol('tripswitch deferred admissions')
-const ROUTE = Symbol('tripswitch req.route')
-const guardedRoutes = new WeakSet<object>()
-
-interface Slots {
-  [PENDING]?: Admission[] | undefined
-  [ROUTE]?: unknown
+// A request's deferred admissions and its real `req.route` live in a weak map: a property added
+// to `req` costs a new hidden class per request (Express swaps the prototype of every request),
+// and a weak entry is only paid by requests under a deferring app.use. The `route` accessor
+// below is the one property the hook puts on `req`.
+interface Hook {
+  pending: Admission[] | undefined
+  route: unknown
 }
+const hooks = new WeakMap<Request, Hook>()
+const guardedRoutes = new WeakSet<object>()
 
 /** Runs `admission` once a route matches `req`; never if none does (nothing to guard then). */
 export function deferToRoute(req: Request, admission: Admission): void {
-  const slots = req as Request & Slots
-  const queue = slots[PENDING]
-  if (queue !== undefined) {
-    queue.push(admission)
-    return
-  }
-  slots[PENDING] = [admission]
-  watchRoute(slots)
+  const hook = hooks.get(req)
+  if (hook === undefined) {
+    hooks.set(req, { pending: [admission], route: req.route })
+    Object.defineProperty(req, 'route', ROUTE_ACCESSOR)
+  } else if (hook.pending === undefined) hook.pending = [admission]
+  else hook.pending.push(admission)
 }
 
 // One accessor pair for every request: V8 then shares the request's hidden class after the
@@ -58,20 +55,15 @@ export function deferToRoute(req: Request, admission: Admission): void {
 const ROUTE_ACCESSOR: PropertyDescriptor = {
   configurable: true,
   enumerable: true,
-  get(this: Slots): unknown {
-    return this[ROUTE]
+  get(this: Request): unknown {
+    return hooks.get(this)?.route
   },
-  set(this: Slots, value: unknown): void {
-    this[ROUTE] = value
-    if (this[PENDING] !== undefined) guardRoute(value)
+  set(this: Request, value: unknown): void {
+    const hook = hooks.get(this)
+    if (hook === undefined) return
+    hook.route = value
+    if (hook.pending !== undefined) guardRoute(value)
   },
-}
-
-function watchRoute(req: Request & Slots): void {
-  // Watched already (the slot exists only once the accessor is in place).
-  if (ROUTE in req) return
-  req[ROUTE] = req.route
-  Object.defineProperty(req, 'route', ROUTE_ACCESSOR)
 }
 
 function guardRoute(route: unknown): void {
@@ -98,14 +90,14 @@ function isRouteInternals(route: object): route is RouteInternals {
 
 /** The guard in front of each route reached by a deferring middleware. */
 function runDeferred(req: Request, _res: Response, next: NextFunction): void {
-  const slots = req as Request & Slots
-  const queue = slots[PENDING]
-  if (queue === undefined) {
+  const hook = hooks.get(req)
+  const queue = hook?.pending
+  if (hook === undefined || queue === undefined) {
     next()
     return
   }
   // Admitted once, by the first matching route; later routes of the same request pass.
-  slots[PENDING] = undefined
+  hook.pending = undefined
   runFrom(queue, 0, next)
 }
 
