@@ -5,10 +5,10 @@ import { EventHub } from './event-stream.ts'
 import { type FastifyDashboardPlugin, fastifyPlugin } from './fastify.ts'
 import { FleetCache } from './fleet.ts'
 import { CallRates, History } from './history.ts'
-import type { DashboardOptions } from './options.ts'
+import type { DashboardOptions, ResolvedDashboardOptions } from './options.ts'
 import { parseOptions } from './parse-options.ts'
 import { CONTENT_SECURITY_POLICY, methodNotAllowed, send, sendError, sendJson } from './respond.ts'
-import { type Located, locate, type Route } from './route.ts'
+import { locate, type Route } from './route.ts'
 import { StateSource } from './state.ts'
 import { TransitionLog } from './transitions.ts'
 
@@ -32,6 +32,15 @@ export interface Dashboard {
 
 const READ = ['GET', 'HEAD']
 
+/** The working parts of one dashboard. */
+interface Parts {
+  readonly source: StateSource
+  readonly hub: EventHub
+  readonly transitions: TransitionLog
+  readonly sampler: NodeJS.Timeout
+  readonly actions: ActionContext
+}
+
 /**
  * Creates the dashboard of `registry`: the page, its JSON API and its event stream. Without
  * `authorize` it is read-only.
@@ -43,22 +52,7 @@ const READ = ['GET', 'HEAD']
  */
 export function createDashboard(options: DashboardOptions): Dashboard {
   const resolved = parseOptions(options)
-  const fleet =
-    resolved.fleet === undefined ? undefined : new FleetCache(resolved.fleet, resolved.intervalMs)
-  const history = new History(resolved.sampleMs)
-  const rates = new CallRates(resolved.intervalMs)
-  const hub: EventHub = new EventHub(resolved.maxClients, resolved.intervalMs, async () =>
-    JSON.stringify(await source.state()),
-  )
-  const transitions = new TransitionLog(resolved.registry, (view) =>
-    hub.broadcast('transition', JSON.stringify(view)),
-  )
-  const source = new StateSource({ options: resolved, fleet, rates, history, transitions })
-  const sampler = setInterval(() => source.sample(), resolved.sampleMs)
-  sampler.unref()
-  source.sample()
-  const context: ActionContext = { options: resolved, fleet }
-
+  const parts = assemble(resolved)
   const handle = (
     req: IncomingMessage,
     res: ServerResponse,
@@ -66,61 +60,78 @@ export function createDashboard(options: DashboardOptions): Dashboard {
     basePath: string,
   ): void => {
     const located = locate(req, basePath)
-    if (located === null || located.route === null) {
-      outside(req, res, next)
-      return
-    }
-    serve(req, res, located as Located & { route: Route }).catch(() => failed(req, res))
+    if (located === null || located.route === null) outside(req, res, next)
+    else serve(req, res, located.route, located.prefix, parts).catch(() => failed(req, res))
   }
   const handler = (req: IncomingMessage, res: ServerResponse, next?: NextFunction): void =>
     handle(req, res, next, resolved.basePath)
-
-  async function serve(req: IncomingMessage, res: ServerResponse, at: Located & { route: Route }) {
-    const { route, prefix } = at
-    if (route.kind === 'action')
-      return handleAction(req, res, { action: route.action, name: route.name }, context)
-    if (route.kind === 'bad-name')
-      return sendError(
-        req,
-        res,
-        400,
-        'bad_request',
-        'The circuit name is not valid percent-encoding.',
-      )
-    if (!READ.includes(req.method ?? '')) return methodNotAllowed(req, res, READ)
-    switch (route.kind) {
-      case 'redirect':
-        return send(req, res, 302, 'text/plain; charset=utf-8', 'Found', { location: `${prefix}/` })
-      case 'page':
-        return send(req, res, 200, 'text/html; charset=utf-8', renderPage(prefix), {
-          'content-security-policy': CONTENT_SECURITY_POLICY,
-        })
-      case 'asset': {
-        const { contentType, body } = asset(route.asset)
-        return send(req, res, 200, contentType, body)
-      }
-      case 'list':
-        return sendJson(req, res, 200, await source.state())
-      case 'events':
-        return hub.connect(req, res)
-      case 'circuit': {
-        const detail = await source.detail(route.name)
-        if (detail === undefined) return sendError(req, res, 404, 'not_found', 'No such circuit.')
-        return sendJson(req, res, 200, detail)
-      }
-    }
-  }
-
   return Object.assign(handler, {
     fastifyPlugin: fastifyPlugin((req, res, prefix) =>
       handle(req, res, undefined, prefix.replace(/\/+$/, '')),
     ),
     close(): void {
-      clearInterval(sampler)
-      transitions.close()
-      hub.close()
+      clearInterval(parts.sampler)
+      parts.transitions.close()
+      parts.hub.close()
     },
   })
+}
+
+function assemble(options: ResolvedDashboardOptions): Parts {
+  const fleet =
+    options.fleet === undefined ? undefined : new FleetCache(options.fleet, options.intervalMs)
+  const history = new History(options.sampleMs)
+  const rates = new CallRates(options.intervalMs)
+  const hub: EventHub = new EventHub(options.maxClients, options.intervalMs, async () =>
+    JSON.stringify(await source.state()),
+  )
+  const transitions = new TransitionLog(options.registry, (view) =>
+    hub.broadcast('transition', JSON.stringify(view)),
+  )
+  const source = new StateSource({ options, fleet, rates, history, transitions })
+  const sampler = setInterval(() => source.sample(), options.sampleMs)
+  sampler.unref()
+  source.sample()
+  return { source, hub, transitions, sampler, actions: { options, fleet } }
+}
+
+async function serve(
+  req: IncomingMessage,
+  res: ServerResponse,
+  route: Route,
+  prefix: string,
+  parts: Parts,
+): Promise<void> {
+  if (route.kind === 'action') {
+    const request = { action: route.action, name: route.name }
+    return handleAction(req, res, request, parts.actions)
+  }
+  if (route.kind === 'bad-name') {
+    const message = 'The circuit name is not valid percent-encoding.'
+    return sendError(req, res, 400, 'bad_request', message)
+  }
+  if (!READ.includes(req.method ?? '')) return methodNotAllowed(req, res, READ)
+  switch (route.kind) {
+    case 'redirect':
+      return send(req, res, 302, 'text/plain; charset=utf-8', 'Found', { location: `${prefix}/` })
+    case 'page':
+      return send(req, res, 200, 'text/html; charset=utf-8', renderPage(prefix), {
+        'content-security-policy': CONTENT_SECURITY_POLICY,
+      })
+    case 'asset': {
+      const { contentType, body } = asset(route.asset)
+      return send(req, res, 200, contentType, body)
+    }
+    case 'list':
+      return sendJson(req, res, 200, await parts.source.state())
+    case 'events':
+      return parts.hub.connect(req, res)
+    case 'circuit': {
+      const detail = await parts.source.detail(route.name)
+      if (detail === undefined) return sendError(req, res, 404, 'not_found', 'No such circuit.')
+      return sendJson(req, res, 200, detail)
+    }
+  }
 }
 
 function outside(req: IncomingMessage, res: ServerResponse, next: NextFunction | undefined): void {

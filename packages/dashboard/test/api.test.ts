@@ -1,7 +1,10 @@
+import { execFileSync } from 'node:child_process'
 import { hostname } from 'node:os'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
-import type { CircuitDetail, DashboardState } from '../src/index.ts'
-import { type Answer, ask, fail, serve, succeed, until } from './helpers.ts'
+import { type CircuitDetail, createDashboard, type DashboardState } from '../src/index.ts'
+import { type Answer, ask, fail, fakeRegistry, listen, serve, succeed, until } from './helpers.ts'
 
 type Served = Awaited<ReturnType<typeof serve>>
 let served: Served | undefined
@@ -294,5 +297,66 @@ describe('page and assets', () => {
       expect(answer.headers.allow).toBe('GET, HEAD')
       expectCommonHeaders(answer)
     }
+  })
+})
+
+describe('the mount prefix', () => {
+  it('is escaped where the page shows it', async () => {
+    const registry = fakeRegistry().registry
+    const dashboard = createDashboard({ registry })
+    const hostile = '/x"><img src=x onerror=alert(1)>\''
+    const server = await listen((req, res) =>
+      dashboard(Object.assign(req, { baseUrl: hostile }), res),
+    )
+    try {
+      const page = await ask(server.port, { path: '/' })
+      expect(page.status).toBe(200)
+      expect(page.text).not.toContain('<img src=x')
+      expect(page.text).toContain(
+        'content="/x&#34;&#62;&#60;img src=x onerror=alert(1)&#62;&#39;/"',
+      )
+    } finally {
+      dashboard.close()
+      await server.close()
+    }
+  })
+
+  it('never starts with two slashes (no protocol-relative URL)', async () => {
+    const registry = fakeRegistry().registry
+    const dashboard = createDashboard({ registry })
+    const server = await listen((req, res) =>
+      dashboard(
+        Object.assign(req, { baseUrl: '//evil.example', originalUrl: '//evil.example' }),
+        res,
+      ),
+    )
+    try {
+      const answer = await ask(server.port, { path: '/' })
+      expect(answer.status).toBe(302)
+      expect(answer.headers.location).toBe('/evil.example/')
+    } finally {
+      dashboard.close()
+      await server.close()
+    }
+  })
+})
+
+describe('timers', () => {
+  // A timer left referenced would keep the child running until execFileSync's timeout throws.
+  it('never keep the process alive', { timeout: 40_000 }, () => {
+    const entry = pathToFileURL(join(import.meta.dirname, '../src/index.ts')).href
+    const code = `
+      import { CircuitBreakerRegistry } from '@tripswitch/core'
+      import { createDashboard } from '${entry}'
+      const registry = new CircuitBreakerRegistry()
+      registry.get('x')
+      createDashboard({ registry, sampleMs: 10, intervalMs: 10 })
+    `
+    const output = execFileSync(
+      process.execPath,
+      ['--conditions=@tripswitch/source', '--import', 'tsx', '--input-type=module', '-e', code],
+      { cwd: join(import.meta.dirname, '..'), timeout: 30_000, encoding: 'utf8' },
+    )
+    expect(output).toBe('')
   })
 })
