@@ -243,9 +243,12 @@ function addSample(name, sample) {
     model.history.set(name, samples)
   }
   const previous = samples[samples.length - 2]
-  if (previous !== undefined && sample.at - previous.at < SAMPLE_GAP_MS)
+  const last = samples[samples.length - 1]
+  if (previous !== undefined && last !== undefined && sample.at - previous.at < SAMPLE_GAP_MS) {
     samples[samples.length - 1] = sample
-  else samples.push(sample)
+    // Charts redraw when a value moved or a sample was added, not at every snapshot.
+    if (last.failureRate === sample.failureRate && last.slowCallRate === sample.slowCallRate) return
+  } else samples.push(sample)
   const oldest = sample.at - HISTORY_MS
   let drop = 0
   while (drop < samples.length && /** @type {Sample} */ (samples[drop]).at < oldest) drop++
@@ -522,6 +525,19 @@ function probeText(name, state, now) {
   return '–'
 }
 
+/**
+ * A cell whose changing text sits in a fixed-size box: the countdown rewrites it every second,
+ * and a box of its own keeps that from laying out the whole table again.
+ * @param {string} className
+ * @returns {{ cell: HTMLTableCellElement, box: HTMLSpanElement }}
+ */
+function boxedCell(className) {
+  const cell = el('td', className)
+  const box = el('span', 'box')
+  cell.append(box)
+  return { cell, box }
+}
+
 /** One circuit's row, made once and updated cell by cell. */
 class CircuitRow {
   /** @param {string} name */
@@ -543,7 +559,8 @@ class CircuitRow {
     this.failureRate = el('td', 'num failure-rate')
     this.slowCallRate = el('td', 'num slow-rate')
     this.callsPerSecond = el('td', 'num calls-per-second')
-    this.probe = el('td', 'probe')
+    const probe = boxedCell('probe')
+    this.probe = probe.box
     this.sparkline = new Sparkline()
     const chartCell = el('td', 'chart')
     chartCell.append(this.sparkline.root)
@@ -554,7 +571,7 @@ class CircuitRow {
       this.failureRate,
       this.slowCallRate,
       this.callsPerSecond,
-      this.probe,
+      probe.cell,
       chartCell,
       this.actions,
     )
@@ -667,11 +684,12 @@ class FleetRow {
     this.state = stateBadge()
     const stateCell = el('td')
     stateCell.append(this.state)
-    this.probe = el('td', 'probe')
+    const probe = boxedCell('probe')
+    this.probe = probe.box
     this.openings = el('td', 'num')
     this.instances = el('td', 'instances')
     this.actions = actionButtons(name, model.canAct)
-    this.tr.append(nameCell, stateCell, this.probe, this.openings, this.instances, this.actions)
+    this.tr.append(nameCell, stateCell, probe.cell, this.openings, this.instances, this.actions)
     /** @type {number} performance.now() of the probe, from this view's retryAfterMs */
     this.probeAt = 0
     this.generation = -1
@@ -748,15 +766,20 @@ function scheduleRender() {
   })
 }
 
-/** @param {string} name @param {string} state */
-function matches(name, state) {
+/**
+ * The filter the controls describe, read once per render.
+ * @returns {(name: string, state: string) => boolean}
+ */
+function currentFilter() {
   const query = ui.filterName.value.trim().toLowerCase()
   const wanted = ui.filterState.value
-  return (wanted === '' || state === wanted) && (query === '' || name.toLowerCase().includes(query))
+  return (name, state) =>
+    (wanted === '' || state === wanted) && (query === '' || name.toLowerCase().includes(query))
 }
 
 /** Names of local circuits to show, filtered and ordered. */
 function visibleNames() {
+  const matches = currentFilter()
   const names = model.names.filter((name) => {
     const view = model.circuits.get(name)
     return view !== undefined && matches(name, view.state)
@@ -849,6 +872,7 @@ function renderFleet() {
   if (fleet === null) return
   const names = new Set(fleet.map((f) => f.name))
   for (const name of fleetRows.keys()) if (!names.has(name)) fleetRows.delete(name)
+  const matches = currentFilter()
   const visible = fleet.filter((f) => matches(f.name, f.state))
   const page = clampPage('fleet', visible.length)
   const now = performance.now()

@@ -150,6 +150,10 @@ describe('dashboard page in Chromium', { timeout: 30_000 }, () => {
     await failUntilOpen('payments')
     await expect.poll(() => stateOf(page, 'payments'), POLL).toBe('open')
     expect(await row(page, 'payments').locator('.state').textContent()).toBe('Open')
+    // 3 failures in 4 calls: the chart of the row has drawn the 75 % failure rate.
+    await expect
+      .poll(() => row(page, 'payments').locator('svg.sparkline').getAttribute('aria-label'), POLL)
+      .toMatch(/, peak 75%$/)
     await expect
       .poll(() => row(page, 'payments').locator('td.probe').textContent(), POLL)
       .toMatch(/^in (30|29|28) s$/)
