@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util'
+import { checkRedisUrl, header, httpUrl, timeoutOf } from './arg-values.ts'
 import { clip, UsageError } from './errors.ts'
 import type { Action } from './model.ts'
 
@@ -75,9 +76,6 @@ export const ACTIONS: Readonly<Partial<Record<CommandName, Action>>> = {
   reset: 'reset',
   disable: 'disable',
 }
-
-/** Default of `--timeout`, in ms. */
-export const DEFAULT_TIMEOUT_MS = 5_000
 
 const isCommand = (value: string): value is CommandName =>
   (COMMANDS as readonly string[]).includes(value)
@@ -172,74 +170,4 @@ function sourceOf(values: Values, command: CommandName): SourceArgs {
     url: httpUrl(url!, command),
     headers: (values.header ?? []).map((h) => header(h, command)),
   }
-}
-
-function checkRedisUrl(value: string, command: CommandName): void {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    throw new UsageError(
-      `--redis needs a URL like redis://127.0.0.1:6379 (got "${clip(value)}")`,
-      command,
-    )
-  }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:')
-    throw new UsageError(
-      `--redis needs a redis:// or rediss:// URL (got "${clip(url.protocol)}")`,
-      command,
-    )
-}
-
-function httpUrl(value: string, command: CommandName): URL {
-  let url: URL
-  try {
-    url = new URL(value)
-  } catch {
-    throw new UsageError(
-      `--url needs a URL like http://127.0.0.1:3000/circuits (got "${clip(value)}")`,
-      command,
-    )
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new UsageError(
-      `--url needs an http:// or https:// URL (got "${clip(url.protocol)}")`,
-      command,
-    )
-  if (url.username !== '' || url.password !== '')
-    throw new UsageError(
-      '--url must not carry credentials; pass --header "Authorization: ..."',
-      command,
-    )
-  // The API lives under the mount point: `api/circuits` resolves against a path ending in `/`.
-  if (!url.pathname.endsWith('/')) url.pathname += '/'
-  url.search = ''
-  url.hash = ''
-  return url
-}
-
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/
-
-function header(value: string, command: CommandName): [string, string] {
-  const colon = value.indexOf(':')
-  const name = colon < 0 ? '' : value.slice(0, colon).trim()
-  const content = colon < 0 ? '' : value.slice(colon + 1).trim()
-  if (!TOKEN.test(name))
-    // The value is not quoted: it is often a secret (a token).
-    throw new UsageError('--header needs "Name: value", a header name before the colon', command)
-  // CR, LF and NUL would split or end the header: refused, never sent.
-  if (/[\r\n\0]/.test(content))
-    throw new UsageError(`--header ${clip(name)} holds a line break`, command)
-  return [name, content]
-}
-
-function timeoutOf(value: string | undefined, command: CommandName): number {
-  if (value === undefined) return DEFAULT_TIMEOUT_MS
-  const ms = /^\d{1,7}$/.test(value) ? Number(value) : Number.NaN
-  if (!(ms >= 1))
-    throw new UsageError(
-      `--timeout needs milliseconds from 1 to 9999999 (got "${clip(value)}")`,
-      command,
-    )
-  return ms
 }

@@ -1,6 +1,7 @@
 import { CommandError, clip, reasonOf } from '../errors.ts'
 import type { Action, ActionResult, CircuitRow } from '../model.ts'
-import { errorCodeOf, rowsOfState, transitionOf } from './dashboard-state.ts'
+import { rowsOfState, transitionOf } from './dashboard-state.ts'
+import { failed } from './http-failure.ts'
 import type { CircuitSource, WatchUpdate } from './source.ts'
 import { serverEvents } from './sse.ts'
 
@@ -41,7 +42,7 @@ class HttpSource implements CircuitSource {
     const url = new URL('api/events', this.options.url)
     const response = await this.connect(url, signal)
     if (response === null) return
-    if (!response.ok) await this.fail(response, 'watch the circuits', url)
+    if (!response.ok) await failed(response, { what: 'watch the circuits', url, where: this.label })
     const type = response.headers.get('content-type') ?? ''
     if (!type.startsWith('text/event-stream'))
       throw new CommandError(
@@ -134,7 +135,7 @@ class HttpSource implements CircuitSource {
       this.options.signal,
     ])
     const response = await this.send(url, init, signal)
-    if (!response.ok) await this.fail(response, what, url, name)
+    if (!response.ok) await failed(response, { what, url, where: this.label, name })
     let text: string
     try {
       text = await readLimited(response)
@@ -164,34 +165,6 @@ class HttpSource implements CircuitSource {
       if (signal.aborted) throw error
       throw new CommandError(`cannot reach ${this.label}: ${reasonOf(causeOf(error))}`)
     }
-  }
-
-  /** Turns a failed answer into the error that says what failed. */
-  private async fail(response: Response, what: string, url: URL, name?: string): Promise<never> {
-    const status = response.status
-    const code = errorCodeOf(await response.json().catch(() => null))
-    const prefix = `cannot ${what}: ${this.label} answered ${status}`
-    if (status === 403)
-      throw new CommandError(
-        `${prefix} (refused: the instance's authorize option must allow this; pass credentials with --header)`,
-      )
-    if (status === 401)
-      throw new CommandError(`${prefix} (unauthorized: pass credentials with --header)`)
-    if (status === 404 && name !== undefined && code === 'not_found')
-      throw new CommandError(`no circuit "${clip(name)}" at ${this.label} (${status})`)
-    if (status === 404)
-      throw new CommandError(
-        `${prefix} for ${clip(url.pathname)} (is the URL the dashboard's mount point?)`,
-      )
-    if (status >= 300 && status < 400) {
-      const location = response.headers.get('location')
-      throw new CommandError(
-        `${prefix}, a redirect${location === null ? '' : ` to ${clip(location)}`} (give that URL)`,
-      )
-    }
-    if (status === 503 && url.pathname.endsWith('/api/events'))
-      throw new CommandError(`${prefix} (too many watchers of that instance; try again later)`)
-    throw new CommandError(code === undefined ? prefix : `${prefix} (${code})`)
   }
 }
 

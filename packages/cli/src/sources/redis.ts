@@ -109,11 +109,18 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 class RedisSource implements CircuitSource {
+  /** Why the store last went down (its `down` event), for the message of a failed write. */
+  private downError: unknown = undefined
+
   constructor(
     private readonly store: RedisStore,
     private readonly client: Redis,
     readonly label: string,
-  ) {}
+  ) {
+    store.on('down', ({ error }) => {
+      this.downError = error
+    })
+  }
 
   async list(): Promise<CircuitRow[]> {
     const fleet = this.fleetOf(this.store)
@@ -162,7 +169,9 @@ class RedisSource implements CircuitSource {
     // changes nothing anywhere else. Unavailable after the call means the write did not land.
     if (this.store.unavailable)
       throw new CommandError(
-        `Redis did not take the change (${this.label} is unreachable or failing)`,
+        `Redis did not take the change (${this.label} is unreachable or failing)${
+          this.downError === undefined ? '' : `: ${reasonOf(this.downError)}`
+        }`,
       )
     return { name, action, state: state.state }
   }
