@@ -10,11 +10,14 @@ import { Deadlines } from '@tripswitch/core/adapter'
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import { prepareOpen, sendAnswer } from './answer.ts'
 import { Flight, type FlightTable } from './flight.ts'
-import { onTimer, settleAll } from './lifecycle.ts'
+import { settleAll } from './lifecycle.ts'
 import type { PluginSettings } from './plugin-options.ts'
 import { checkedKey } from './safe-input.ts'
 import type { CircuitSettings } from './settings.ts'
 import type { TransitionLog } from './transitions.ts'
+
+/** What an admitting preHandler returns: settled, so Fastify goes on after one reaction. */
+const ADMITTED: Promise<undefined> = Promise.resolve(undefined)
 
 /** State shared by everything one registration of the plugin creates. */
 export interface PluginContext {
@@ -50,7 +53,7 @@ export class Circuit {
   private readonly lists = new WeakMap<Clock, Deadlines>()
 
   constructor(
-    private readonly context: PluginContext,
+    readonly context: PluginContext,
     readonly settings: CircuitSettings,
     readonly form: 'compat' | 'config',
   ) {
@@ -84,14 +87,35 @@ export class Circuit {
     return breaker
   }
 
-  private async guard(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-    // A preHandler added by hand (e.g. with addHook) was never seen by onRoute.
-    if (this.name === undefined)
-      this.bind(request.routeOptions.method ?? request.method, request.routeOptions.url ?? '*')
-    const breaker = this.breaker(request)
+  // Not async: a permit granted at once (the in-memory state always answers at once) costs no
+  // async frame and no await; Fastify waits on the one settled promise returned.
+  private guard(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    let breaker: CircuitBreaker
+    let admission: Permit | Promise<Permit>
+    try {
+      // A preHandler added by hand (e.g. with addHook) was never seen by onRoute.
+      if (this.name === undefined)
+        this.bind(request.routeOptions.method ?? request.method, request.routeOptions.url ?? '*')
+      breaker = this.breaker(request)
+      admission = breaker.tryAcquire()
+    } catch (error) {
+      return Promise.reject(error)
+    }
+    if (admission instanceof Promise) return this.guardLater(request, reply, breaker, admission)
+    this.admitted(request, reply, breaker, admission)
+    return ADMITTED
+  }
+
+  /** The permit is on its way (a shared store asked for a half-open probe). */
+  private async guardLater(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    breaker: CircuitBreaker,
+    admission: Promise<Permit>,
+  ): Promise<unknown> {
     let permit: Permit
     try {
-      permit = await breaker.acquire()
+      permit = await admission
     } catch (error) {
       if (isCircuitBusyError(error)) return this.busy(request, reply, error)
       if (!isCircuitOpenError(error)) throw error
@@ -102,15 +126,22 @@ export class Circuit {
       await sendAnswer(request, reply, this.settings.hooks.onCircuitOpen, answer)
       return reply
     }
-    const flight = new Flight(this, breaker, permit, breaker.settings.clock)
+    this.admitted(request, reply, breaker, permit)
+    return undefined
+  }
+
+  private admitted(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    breaker: CircuitBreaker,
+    permit: Permit,
+  ): void {
+    const flight = new Flight(this, breaker, permit, breaker.settings.clock, request, reply)
     request._cbRouteId = this.id
     request._cbTime = flight.startedAt
     flight.next = this.context.flights.get(request)
     this.context.flights.set(request, flight)
-    flight.arm(this.deadlinesOf(breaker.settings.clock), () =>
-      onTimer(this.context, flight, request, reply),
-    )
-    return undefined
+    flight.arm(this.deadlinesOf(breaker.settings.clock))
   }
 
   /**

@@ -6,7 +6,9 @@ import {
   type Permit,
 } from '@tripswitch/core'
 import type { Deadlines, Waiting } from '@tripswitch/core/adapter'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { Circuit } from './circuit.ts'
+import { onTimer } from './lifecycle.ts'
 
 /**
  * One request admitted by one circuit: holds the permit until the request is settled, exactly
@@ -25,13 +27,15 @@ export class Flight implements Waiting {
   nextDue: Waiting | null = null
   private settled = false
   private deadlines: Deadlines | undefined = undefined
-  private onTimeout: (() => void) | undefined = undefined
 
   constructor(
     readonly circuit: Circuit,
     readonly breaker: CircuitBreaker,
     readonly permit: Permit,
     private readonly clock: Clock,
+    /** The request and reply the flight guards: the timer answers them (see {@link onTimer}). */
+    private readonly request: FastifyRequest,
+    private readonly reply: FastifyReply,
   ) {
     this.startedAt = clock.now()
     this.deadline = this.startedAt + circuit.settings.timeout
@@ -48,20 +52,19 @@ export class Flight implements Waiting {
   }
 
   /**
-   * Calls `onTimeout` when the request has taken `timeout` ms, unless settled before. The
-   * circuit's deadline list times it on the breaker's clock, so a test clock drives it; its
-   * timer is unref'd: it never keeps a process alive.
+   * Answers the request as too slow ({@link onTimer}) when it has taken `timeout` ms, unless
+   * settled before. The circuit's deadline list times it on the breaker's clock, so a test
+   * clock drives it; its timer is unref'd: it never keeps a process alive.
    */
-  arm(deadlines: Deadlines, onTimeout: () => void): void {
+  arm(deadlines: Deadlines): void {
     this.deadlines = deadlines
-    this.onTimeout = onTimeout
     deadlines.add(this)
   }
 
   /** Called by the deadline list when `deadline` has passed. */
   expire(): void {
     this.deadlines = undefined
-    this.onTimeout?.()
+    onTimer(this.circuit.context, this, this.request, this.reply)
   }
 
   /**
