@@ -65,17 +65,14 @@ export class FleetMembership {
     this.beat().catch(() => {})
   }
 
-  /** Writes what is pending, then heartbeats (rewriting the whole entry when it is stale or gone). */
-  async beat(): Promise<void> {
-    await this.flush()
-    if (this.closed || !this.link.client.ready()) return
-    if (this.held().length === 0 && !this.stale) return
-    this.lastBeat = performance.now()
-    const ttl = this.setTtl()
-    const kept = this.stale
-      ? 0
-      : await fleetScript(this.link, 'tripswitchFleetBeat', this.id, [this.id, ttl])
-    if (kept !== 1) await this.rewrite()
+  /**
+   * Writes what is pending, then heartbeats (rewriting the whole entry when it is stale or gone).
+   * Queued behind the writes in flight, as every write of the entry, so none overtakes another.
+   */
+  beat(): Promise<void> {
+    const run = this.writing.then(() => this.write()).then(() => this.heartbeat())
+    this.writing = run.catch(() => {})
+    return run
   }
 
   /** Writes the joins and leaves queued so far, after the writes in flight. Never rejects. */
@@ -83,6 +80,17 @@ export class FleetMembership {
     this.scheduled = false
     this.writing = this.writing.then(() => this.write())
     return this.writing
+  }
+
+  private async heartbeat(): Promise<void> {
+    if (this.closed || !this.link.client.ready()) return
+    if (!this.stale && this.held().length === 0) return
+    this.lastBeat = performance.now()
+    const ttl = this.setTtl()
+    const kept = this.stale
+      ? 0
+      : await fleetScript(this.link, 'tripswitchFleetBeat', this.id, [this.id, ttl])
+    if (kept !== 1) await this.rewrite()
   }
 
   private async write(): Promise<void> {
@@ -110,6 +118,8 @@ export class FleetMembership {
     this.closed = true
     this.joining.clear()
     this.leaving.clear()
+    // Sent now, before the caller quits its client. A join still in flight may land after it:
+    // the instance then drops out fleetTtlMs later, as one that died.
     if (this.link.client.ready()) this.send('tripswitchFleetLeave', ['1']).catch(() => {})
   }
 
