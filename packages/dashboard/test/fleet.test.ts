@@ -166,7 +166,9 @@ describe('with a real RedisStore on 127.0.0.1:6379', () => {
     let state: DashboardState | undefined
     await until(async () => {
       state = (await ask(served!.port, { path: '/api/circuits' })).json as DashboardState
-      return state.fleet?.length === 2
+      // Membership is written in the background: wait until both instances have reported.
+      const held = state.fleet?.flatMap((c) => c.instances.map((i) => `${c.name}@${i.id}`))
+      return held?.length === 3
     })
     expect(state!.instance).toBe('pod-a')
     expect(state!.circuits.map((c) => c.name)).toEqual(['shared'])
