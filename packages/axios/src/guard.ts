@@ -73,33 +73,72 @@ function unwrapped(adapter: AdapterConfig): AdapterConfig {
   return typeof adapter === 'function' && wrapped.has(adapter) ? wrapped.get(adapter) : adapter
 }
 
-async function send(
+// Not async: a permit granted at once (the in-memory state always answers at once) goes
+// straight to the adapter, and the answer is settled in one reaction, without an async frame
+// and the two awaits it would cost.
+function send(
   original: AdapterConfig,
   guard: Guard,
   config: InternalAxiosRequestConfig,
 ): Promise<AxiosResponse> {
-  // Resolved before the permit: an adapter that cannot be found must not hold one. A function
-  // is its own adapter (axios.getAdapter returns it as is): no need to ask.
-  const adapter =
-    typeof original === 'function'
-      ? original
-      : axios.getAdapter(original ?? axios.defaults.adapter, config)
-  if (!guard.attachment.attached) return adapter(config)
-  let permit: Permit
+  let adapter: AxiosAdapter
+  let admission: Permit | Promise<Permit>
   try {
-    permit = await guard.breaker.acquire()
+    // Resolved before the permit: an adapter that cannot be found must not hold one. A function
+    // is its own adapter (axios.getAdapter returns it as is): no need to ask.
+    adapter =
+      typeof original === 'function'
+        ? original
+        : axios.getAdapter(original ?? axios.defaults.adapter, config)
+    if (!guard.attachment.attached) return Promise.resolve(adapter(config))
+    admission = guard.breaker.tryAcquire()
   } catch (error) {
-    throw refusal(error, config)
+    return Promise.reject(error)
   }
-  let response: AxiosResponse
+  if (!(admission instanceof Promise)) return sendWith(adapter, admission, guard, config)
+  return admission.then(
+    (permit) => sendWith(adapter, permit, guard, config),
+    (error: unknown) => {
+      throw refusal(error, config)
+    },
+  )
+}
+
+/** Sends under `permit` and settles it exactly once with what the adapter answered. */
+function sendWith(
+  adapter: AxiosAdapter,
+  permit: Permit,
+  guard: Guard,
+  config: InternalAxiosRequestConfig,
+): Promise<AxiosResponse> {
+  let answer: Promise<AxiosResponse>
   try {
-    response = await adapter(config)
+    answer = Promise.resolve(adapter(config))
   } catch (error) {
+    return failed(permit, guard, config, error)
+  }
+  return answer.then(
+    (response) => {
+      settle(permit, guard, config, response, undefined)
+      return response
+    },
+    (error: unknown) => failed(permit, guard, config, error),
+  )
+}
+
+/** Settles a failed send and rejects with its error (or with what a throwing `detectError` threw). */
+function failed(
+  permit: Permit,
+  guard: Guard,
+  config: InternalAxiosRequestConfig,
+  error: unknown,
+): Promise<never> {
+  try {
     settle(permit, guard, config, responseOf(error), error)
-    throw error
+  } catch (thrown) {
+    return Promise.reject(thrown)
   }
-  settle(permit, guard, config, response, undefined)
-  return response
+  return Promise.reject(error)
 }
 
 /** The refusal (open or busy) carrying the request's config, as axios errors do. */
