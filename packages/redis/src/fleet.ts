@@ -13,7 +13,7 @@ export interface FleetInstance {
 
 /** One circuit Redis knows, as listed by `RedisStore.fleet()`. */
 export interface FleetCircuit {
-  /** The breaker's name, exactly as given to it (any string up to {@link MAX_RECORDED_NAME} characters). */
+  /** The breaker's name, exactly as given to it (any string of up to 1,024 UTF-16 code units). */
   readonly name: string
   /** Its shared state now, read as `store.read(name)` reads it. */
   readonly state: SharedState
