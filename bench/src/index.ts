@@ -3,7 +3,7 @@
  *
  *   --rounds=N    measured rounds per scenario (default 15)
  *   --quick       fewer ops and rounds, for a smoke run
- *   --only=a,b    scenario ids to run: closed, failing, open, memory, adapters (default: all)
+ *   --only=a,b    scenario ids to run: closed, failing, open, memory, adapters, metrics (default: all)
  *   --http        also run the HTTP scenario (see http.ts)
  *   --axios       also run axios against a local upstream (see axios.ts; --http runs it too)
  *   --fetch       also run the fetch adapter scenario (see fetch.ts; --http runs it too)
@@ -22,6 +22,7 @@ import { closedSuccess } from './closed.ts'
 import { closedFailing } from './failing.ts'
 import { type BenchConfig, collectGarbage, inProcessClock, useClock } from './harness.ts'
 import { memory } from './memory.ts'
+import { metrics } from './metrics.ts'
 import { openRejection } from './open.ts'
 import { renderChecks, renderTable, type Scenario, type TargetCheck } from './report.ts'
 
@@ -31,6 +32,7 @@ const SCENARIOS: readonly Scenario[] = [
   openRejection,
   memory,
   adapters,
+  metrics,
 ]
 
 /** The command line, parsed strictly: an unknown flag or scenario is an error, never a no-op. */

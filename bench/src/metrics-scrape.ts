@@ -1,0 +1,68 @@
+/**
+ * What one scrape (or collection) of many breakers costs: time, and bytes allocated.
+ *
+ * Bytes allocated are counted with `v8.GCProfiler`: the heap's growth across the scrape plus
+ * what every garbage collection during it freed, so collections in the middle of a scrape do
+ * not hide what it allocated. The returned text counts (it is allocated by the scrape).
+ */
+import { GCProfiler } from 'node:v8'
+import { CircuitBreakerRegistry } from '@tripswitch/core'
+import { collectGarbage, inProcessClock, median } from './harness.ts'
+
+/** Medians over the measured scrapes. */
+export interface ScrapeCost {
+  readonly ms: number
+  readonly bytes: number
+  /** Size of what one scrape returned (text length, or data points for OpenTelemetry). */
+  readonly size: number
+}
+
+/**
+ * A registry of `count` idle breakers, every tenth called once: the shape of a service with
+ * many routes or hosts, most of them quiet.
+ */
+export async function manyBreakers(count: number): Promise<CircuitBreakerRegistry> {
+  const registry = new CircuitBreakerRegistry({ maxBreakers: count })
+  for (let i = 0; i < count; i++) registry.get(`route-${i}`)
+  for (let i = 0; i < count; i += 10) await registry.get(`route-${i}`).execute(async () => 1)
+  return registry
+}
+
+const usedHeap = (): number => process.memoryUsage().heapUsed
+
+/** Bytes `scrape` allocates and the time it takes, once. */
+async function once(scrape: () => Promise<number>): Promise<ScrapeCost> {
+  collectGarbage()
+  const profiler = new GCProfiler()
+  const before = usedHeap()
+  profiler.start()
+  const cpu = process.cpuUsage()
+  const start = process.hrtime.bigint()
+  const size = await scrape()
+  const wall = Number(process.hrtime.bigint() - start) / 1e6
+  const used = process.cpuUsage(cpu)
+  const grown = usedHeap() - before
+  const freed = (profiler.stop()?.statistics ?? []).reduce(
+    (sum, gc) =>
+      sum + gc.beforeGC.heapStatistics.usedHeapSize - gc.afterGC.heapStatistics.usedHeapSize,
+    0,
+  )
+  const ms = inProcessClock() === 'cpu' ? (used.user + used.system) / 1000 : wall
+  return { ms, bytes: grown + freed, size }
+}
+
+/** Medians of `rounds` scrapes, after `warmup` unmeasured ones. */
+export async function scrapeCost(
+  scrape: () => Promise<number>,
+  rounds: number,
+  warmup = 3,
+): Promise<ScrapeCost> {
+  for (let i = 0; i < warmup; i++) await scrape()
+  const costs: ScrapeCost[] = []
+  for (let i = 0; i < rounds; i++) costs.push(await once(scrape))
+  return {
+    ms: median(costs.map((c) => c.ms)),
+    bytes: median(costs.map((c) => c.bytes)),
+    size: costs[0]?.size ?? 0,
+  }
+}
