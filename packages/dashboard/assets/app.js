@@ -183,7 +183,12 @@ function quoted(name) {
 
 /** @param {string} name */
 function circuitUrl(name) {
-  return `${base}api/circuits/${encodeURIComponent(name)}`
+  try {
+    return `${base}api/circuits/${encodeURIComponent(name)}`
+  } catch {
+    // A lone surrogate cannot be percent-encoded: such a circuit has no URL.
+    return null
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1031,7 +1036,9 @@ function seedVisible(names) {
 
 /** @param {string} name */
 async function loadDetail(name) {
-  const detail = /** @type {CircuitDetail} */ (await getJson(circuitUrl(name)))
+  const url = circuitUrl(name)
+  if (url === null) return
+  const detail = /** @type {CircuitDetail} */ (await getJson(url))
   if (!model.circuits.has(name)) return
   if (Array.isArray(detail.history)) seedHistory(name, detail.history)
   if (Array.isArray(detail.transitions)) {
@@ -1071,9 +1078,17 @@ function showMessage(kind, text) {
  */
 async function act(name, action, button) {
   const label = ACTIONS.find((a) => a.action === action)?.label ?? action
+  const url = circuitUrl(name)
+  if (url === null) {
+    showMessage(
+      'error',
+      `${label}: ${quoted(name)} has a name no URL can carry; act on it in code.`,
+    )
+    return
+  }
   button.disabled = true
   try {
-    const response = await fetch(`${circuitUrl(name)}/${action}`, {
+    const response = await fetch(`${url}/${action}`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-tripswitch-action': '1' },
       body: '{}',

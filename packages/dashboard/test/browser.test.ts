@@ -258,6 +258,37 @@ describe('dashboard page in Chromium', { timeout: 30_000 }, () => {
     await page.close()
   })
 
+  it('lists a name no URL can carry and a 256-character name, and refuses to act on the first', async () => {
+    const lone = 'lone-\uD800-surrogate'
+    const long = `long-${'x'.repeat(251)}`
+    await callThrough(registry.get(lone), upstream.url)
+    await callThrough(registry.get(long), upstream.url)
+    const { page, watch } = await open('/admin')
+    await page.locator('#filter-name').fill('lone-')
+    await expect.poll(async () => (await shownCircuits(page)).length, POLL).toBe(1)
+    const loneRow = circuitRows(page).first()
+    await loneRow.locator('button.expand').click()
+    await expect.poll(() => page.locator('tr.detail').count(), POLL).toBe(1)
+    await loneRow.getByRole('button', { name: 'Force open' }).click()
+    await expect
+      .poll(() => page.locator('#message').textContent(), POLL)
+      .toMatch(/^Force open: “lone-.-surrogate” has a name no URL can carry; act on it in code\.$/)
+    expect(registry.get(lone).state).toBe('closed')
+
+    await page.locator('#filter-name').fill('long-')
+    await expect.poll(() => shownCircuits(page), POLL).toEqual([{ name: long, state: 'Closed' }])
+    await row(page, long).getByRole('button', { name: 'Disable' }).click()
+    await expect
+      .poll(() => page.locator('#message').textContent(), POLL)
+      .toBe(`Disable: “${long.slice(0, 80)}…” is now disabled.`)
+    expect(registry.get(long).state).toBe('disabled')
+    expect(watch.pageErrors).toEqual([])
+    expect(watch.consoleErrors).toEqual([])
+    registry.delete(lone)
+    registry.delete(long)
+    await page.close()
+  })
+
   it('filters by name and by state', async () => {
     const { page } = await open('/circuits')
     await page.locator('#filter-name').fill('SEARCH')
