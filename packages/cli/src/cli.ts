@@ -6,7 +6,11 @@ import { main } from './main.ts'
 // second one leaves at once.
 const interrupt = new AbortController()
 process.on('SIGINT', () => {
-  if (interrupt.signal.aborted) process.exit(130)
+  if (interrupt.signal.aborted) {
+    // `watch` hides the cursor on a terminal; leaving at once must not leave it hidden.
+    if (process.stdout.isTTY) process.stdout.write('\x1b[?25h')
+    process.exit(130)
+  }
   interrupt.abort()
 })
 // Output piped into a reader that went away (`tripswitch watch | head`) is not an error.
