@@ -2,7 +2,7 @@ import { type CircuitBreakerRegistry, CircuitBreakerRegistry as Registry } from 
 import { FakeClock } from '@tripswitch/core/testing'
 import express from 'express'
 import type { Page } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest'
 import { type ActionLogEntry, createDashboard, type Dashboard } from '../src/index.ts'
 import {
   callThrough,
@@ -287,6 +287,36 @@ describe('dashboard page in Chromium', { timeout: 30_000 }, () => {
     registry.delete(lone)
     registry.delete(long)
     await page.close()
+  })
+
+  it('keeps showing the circuits when the server refuses the stream, and reconnects later', async () => {
+    const single = createDashboard({ registry, maxClients: 1, intervalMs: 200 })
+    const singleServer = await listen((req, res) => single(req, res))
+    onTestFinished(async () => {
+      single.close()
+      await singleServer.close()
+    })
+    const first = await browser.context.newPage()
+    await first.goto(`${singleServer.url}/`)
+    await expect.poll(() => first.locator('#connection').textContent(), POLL).toBe('Live')
+
+    const second = await browser.context.newPage()
+    const watch = await watchPage(second)
+    await second.goto(`${singleServer.url}/`)
+    await expect
+      .poll(() => second.locator('#connection').textContent(), POLL)
+      .toBe('Disconnected, retrying…')
+    // The list came from GET /api/circuits: the page is usable without its stream.
+    expect(await row(second, 'search').getAttribute('data-state')).toBe('closed')
+    expect(watch.pageErrors).toEqual([])
+    for (const line of watch.consoleErrors) expect(line).toMatch(/503|event-stream/)
+
+    // The page tries again 5 s after a refusal; by then the slot is free.
+    await first.close()
+    await expect
+      .poll(() => second.locator('#connection').textContent(), { ...POLL, timeout: 15_000 })
+      .toBe('Live')
+    await second.close()
   })
 
   it('filters by name and by state', async () => {
