@@ -45,18 +45,21 @@ export function guardedCall(
       const admitted = take()
       if (admitted !== undefined) settlePermit(admitted, breaker, route, context, error, failed)
     }
-    breaker.acquire().then(
-      (admitted) => {
-        if (!active) return admitted.ignore()
-        permit = admitted
-        // A client that goes away says nothing about the handler's dependency.
-        stopWatching = onClientGone(context, () => take()?.ignore())
-        inner = subscribeHandler(next, subscriber, settle)
-      },
-      (error: unknown) => {
+    const admit = (admitted: Permit) => {
+      if (!active) return admitted.ignore()
+      permit = admitted
+      // A client that goes away says nothing about the handler's dependency.
+      stopWatching = onClientGone(context, () => take()?.ignore())
+      inner = subscribeHandler(next, subscriber, settle)
+    }
+    // A permit granted at once (the in-memory state always answers at once) subscribes to the
+    // handler right away, without a promise and a microtask per request.
+    const admission = breaker.tryAcquire()
+    if (admission instanceof Promise)
+      admission.then(admit, (error: unknown) => {
         if (active) inner = refuse(error, route, context, subscriber)
-      },
-    )
+      })
+    else admit(admission)
     return () => {
       active = false
       inner?.unsubscribe()
