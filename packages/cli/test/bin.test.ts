@@ -103,9 +103,9 @@ describe('the tripswitch bin', { timeout: 60_000 }, () => {
 
   it('watches over Redis until SIGINT, then exits 0', async () => {
     const run = tripswitch(['watch', '--redis', REDIS_URL, '--prefix', prefix])
-    await until(() => run.stdout.includes('checkout'), 15_000)
+    await until(() => run.stdout.includes('checkout'), 30_000)
     breakers[0]!.forceOpen()
-    await until(() => run.stdout.includes('closed -> forced_open'), 15_000)
+    await until(() => run.stdout.includes('closed -> forced_open'), 30_000)
     run.child.kill('SIGINT')
     expect(await run.exit).toEqual({ code: 0, signal: null })
     expect(run.stderr).toBe('')
@@ -117,7 +117,7 @@ describe('the tripswitch bin', { timeout: 60_000 }, () => {
     try {
       admin.circuits = [{ name: 'search', state: 'closed' }]
       const run = tripswitch(['watch', '--json', '--url', admin.url])
-      await until(() => run.stdout.includes('"name":"search"'), 15_000)
+      await until(() => run.stdout.includes('"name":"search"'), 30_000)
       run.child.kill('SIGINT')
       expect(await run.exit).toEqual({ code: 0, signal: null })
       await until(() => admin.watchers === 0)
