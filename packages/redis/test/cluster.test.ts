@@ -112,7 +112,12 @@ describe.each(KINDS)('Redis Cluster (3 masters, 3 replicas) with %s', (kind) => 
     const onlyB = new CircuitBreaker({ ...BREAKER, name: 'only-b', store: b! })
     for (let i = 0; i < 3; i++) await onlyB.execute(fail).catch(() => {})
     await forceOpen(kind, group.prefix, 'ops-only')
-    const listing = await a!.fleet()
+    // b's names travel on b's connections: listed once they landed (at most 3 s).
+    let listing = await a!.fleet()
+    for (let i = 0; i < 300 && !listing.some((c) => c.name === 'only-b'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 10))
+      listing = await a!.fleet()
+    }
     const ids = (name: string) => listing.find((c) => c.name === name)?.instances.map((i) => i.id)
     expect(listing.map((c) => c.name).sort()).toEqual(
       [...NAMES, ...hostile, 'only-b', 'ops-only'].sort(),
