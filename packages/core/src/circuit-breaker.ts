@@ -1,11 +1,12 @@
 import { asksForSignal } from './asks-for-signal.ts'
 import { BreakerCore, type Decision, type Refusal } from './breaker-core.ts'
 import { classifyError } from './classify.ts'
-import { Deadlines, type Waiting } from './deadlines.ts'
-import { CircuitTimeoutError, InvalidOptionsError } from './errors.ts'
+import { Deadlines } from './deadlines.ts'
+import { InvalidOptionsError } from './errors.ts'
 import type { CircuitBreakerOptions, ResolvedOptions } from './options.ts'
 import { CallPermit, type Outcome, type Permit } from './permit.ts'
 import { breakerName, resolveOptions } from './resolve-options.ts'
+import { type CallOwner, SignalledCall } from './signalled-call.ts'
 import { isPromise } from './store.ts'
 import type { Tally } from './totals.ts'
 import { objectWith, rejectUnknownKeys } from './validate.ts'
@@ -215,55 +216,13 @@ export class CircuitBreaker extends BreakerCore {
     } catch (error) {
       result = Promise.reject(error)
     }
-    // Few allocations per call: this path runs on every timed call.
-    return new Promise<T>((resolve, reject) => {
-      // Settles the call with `answer`'s value (resolved, failed, or the fallback's answer).
-      const answerWith = (answer: (value: unknown) => T, value: unknown) => {
-        if (permit.done) return
-        if (waiting !== null) this.timeouts.remove(waiting)
-        if (caller !== undefined) caller.removeEventListener('abort', onCallerAbort)
-        try {
-          resolve(answer(value))
-        } catch (error) {
-          reject(error)
-        }
-      }
-      const resolved = (value: unknown) => this.resolved(permit, value as T)
-      const failed = (error: unknown) => this.failed<T>(permit, error, args)
-      const onCallerAbort = () => {
-        if (permit.done) return
-        if (waiting !== null) this.timeouts.remove(waiting)
-        controller?.abort(caller!.reason)
-        permit.ignore()
-        reject(caller!.reason)
-      }
-      const waiting: Waiting | null =
-        timeout === undefined
-          ? null
-          : {
-              deadline,
-              expire: () => {
-                const error = new CircuitTimeoutError(this.name, timeout)
-                if (!permit.done) controller?.abort(error)
-                answerWith(failed, error)
-              },
-              prevDue: null,
-              nextDue: null,
-            }
-      if (waiting !== null) this.timeouts.add(waiting)
-      // The caller's listener goes with the call: a long-lived signal gathers none.
-      caller?.addEventListener('abort', onCallerAbort, { once: true })
-      // fn may have aborted the caller's signal itself, before anyone listened.
-      if (caller?.aborted) onCallerAbort()
-      Promise.resolve(result).then(
-        (value) => answerWith(resolved, value),
-        (error: unknown) => answerWith(failed, error),
-      )
-    })
+    // The breaker settles its own calls; the cast only reaches private members.
+    const owner = this as unknown as CallOwner
+    return SignalledCall.answer(owner, permit, args, controller, caller, timeout, deadline, result)
   }
 
   /** The deadlines of this breaker's timed calls, on one timer; made on the first timed call. */
-  private get timeouts(): Deadlines {
+  protected get timeouts(): Deadlines {
     this.deadlines ??= new Deadlines(this.options.clock)
     return this.deadlines
   }
