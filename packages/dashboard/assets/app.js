@@ -43,6 +43,8 @@ const TICK_MS = 250
 const RECONNECT_MS = 5_000
 /** Detail requests in flight at once when seeding charts of visible rows. */
 const SEED_CONCURRENCY = 4
+/** The page's title, before the count of open circuits. */
+const TITLE = 'Tripswitch circuits'
 /** Longest name quoted in a message, in characters. */
 const MESSAGE_NAME_LENGTH = 80
 
@@ -824,6 +826,10 @@ function renderSummary() {
   /** @type {Record<string, number>} */
   const counts = {}
   for (const view of model.circuits.values()) counts[view.state] = (counts[view.state] ?? 0) + 1
+  // The tab says how many circuits refuse calls, for a dashboard left open in the background.
+  const refusing = (counts.open ?? 0) + (counts.forced_open ?? 0)
+  const title = refusing > 0 ? `(${refusing} open) ${TITLE}` : TITLE
+  if (document.title !== title) document.title = title
   if (ui.summary.children.length === 0) {
     for (const state of STATES) {
       const button = el('button', 'chip')

@@ -150,6 +150,7 @@ describe('dashboard page in Chromium', { timeout: 30_000 }, () => {
     await failUntilOpen('payments')
     await expect.poll(() => stateOf(page, 'payments'), POLL).toBe('open')
     expect(await row(page, 'payments').locator('.state').textContent()).toBe('Open')
+    expect(await page.title()).toBe('(1 open) Tripswitch circuits')
     // 3 failures in 4 calls: the chart of the row has drawn the 75 % failure rate.
     await expect
       .poll(() => row(page, 'payments').locator('svg.sparkline').getAttribute('aria-label'), POLL)
@@ -348,6 +349,7 @@ describe('dashboard page in Chromium', { timeout: 30_000 }, () => {
 })
 
 describe('dashboard page with 1,000 circuits', { timeout: 30_000 }, () => {
+  const MOUNT = "/ops&it's"
   const names = Array.from({ length: 1_000 }, (_, i) => `circuit-${String(i).padStart(4, '0')}`)
   let big: CircuitBreakerRegistry
   let bigServer: Listening
@@ -358,7 +360,8 @@ describe('dashboard page with 1,000 circuits', { timeout: 30_000 }, () => {
     // interval of a minute), so a changing countdown is the page's own doing.
     big = new Registry({ defaults: { errorThreshold: 1, recoveryTimeout: 60_000 } })
     for (const name of names) big.get(name)
-    bigDashboard = createDashboard({ registry: big, basePath: '/ops', intervalMs: 60_000 })
+    // A prefix with characters HTML escapes: the page reads it back from its meta tag.
+    bigDashboard = createDashboard({ registry: big, basePath: MOUNT, intervalMs: 60_000 })
     bigServer = await listen((req, res) => bigDashboard(req, res))
   })
 
@@ -369,7 +372,7 @@ describe('dashboard page with 1,000 circuits', { timeout: 30_000 }, () => {
 
   async function openBig(): Promise<Page> {
     const page = await browser.context.newPage()
-    await page.goto(`${bigServer.url}/ops/`)
+    await page.goto(`${bigServer.url}${MOUNT}/`)
     await circuitRows(page).first().waitFor()
     return page
   }
