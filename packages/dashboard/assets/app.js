@@ -504,8 +504,12 @@ function actionButtons(name, withActions) {
 
 /** A state cell: a coloured badge whose text says the state (colour is never the only cue). */
 function stateBadge() {
-  const badge = el('span', 'state')
-  return badge
+  return el('span', 'state')
+}
+
+/** @param {number} left ms until the probe */
+function countdown(left) {
+  return left > 0 ? `in ${duration(left)}` : 'due now'
 }
 
 /** @param {HTMLElement} badge @param {string} state */
@@ -524,8 +528,7 @@ function probeText(name, state, now) {
   if (state === 'open') {
     const at = model.probeAt.get(name)
     if (at === undefined) return '…'
-    const left = at - now
-    return left > 0 ? `in ${duration(left)}` : 'due now'
+    return countdown(at - now)
   }
   if (state === 'half_open') return 'probing'
   if (state === 'forced_open') return 'held open'
@@ -619,7 +622,7 @@ class DetailRow {
     const transitionsBox = el('div', 'detail-transitions')
     transitionsBox.append(el('h3', undefined, 'Transitions'))
     this.transitions = el('ol', 'timeline')
-    this.empty = el('p', 'empty', 'None in the last 5 minutes.')
+    this.empty = el('p', 'empty', 'None seen yet.')
     transitionsBox.append(this.transitions, this.empty)
     const totalsBox = el('div', 'detail-totals')
     totalsBox.append(el('h3', undefined, 'Since start'), this.totals)
@@ -699,7 +702,6 @@ class FleetRow {
     this.tr.append(nameCell, stateCell, probe.cell, this.openings, this.instances, this.actions)
     /** @type {number} performance.now() of the probe, from this view's retryAfterMs */
     this.probeAt = 0
-    this.generation = -1
   }
 
   /** @param {FleetCircuitView} view @param {number} now @param {boolean} receivedNow */
@@ -707,13 +709,8 @@ class FleetRow {
     showState(this.state, view.state)
     setAttr(this.tr, 'data-state', view.state)
     if (receivedNow) this.probeAt = now + view.retryAfterMs
-    const left = this.probeAt - now
     const probe =
-      view.state === 'open'
-        ? left > 0
-          ? `in ${duration(left)}`
-          : 'due now'
-        : probeText('', view.state, now)
+      view.state === 'open' ? countdown(this.probeAt - now) : probeText('', view.state, now)
     setText(this.probe, probe)
     setText(this.openings, String(view.openings))
     const ids = view.instances.map((i) => (i.id === model.instance ? `${i.id} (this one)` : i.id))
@@ -995,8 +992,7 @@ function tick() {
     if (/** @type {HTMLElement} */ (tr).dataset.state !== 'open') continue
     const row = fleetRows.get(/** @type {HTMLElement} */ (tr).dataset.name ?? '')
     if (row === undefined) continue
-    const left = row.probeAt - now
-    setText(row.probe, left > 0 ? `in ${duration(left)}` : 'due now')
+    setText(row.probe, countdown(row.probeAt - now))
   }
 }
 
