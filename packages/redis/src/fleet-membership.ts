@@ -3,6 +3,9 @@ import { chunks, type FleetLink, fleetScript, recordedName } from './fleet.ts'
 /** Names per JOIN or LEAVE script: each call's work in Redis stays small. */
 const CHUNK = 256
 
+/** Held names whose registration one heartbeat renews. */
+const RENEWED = 100
+
 /** JOIN modes (see fleet-scripts.ts). */
 const NAMES_ONLY = '0'
 const ADD = '1'
@@ -21,6 +24,8 @@ export class FleetMembership {
   /** The entry in Redis may be missing names (a write failed, or Redis was away). */
   private stale = false
   private lastBeat = Number.NEGATIVE_INFINITY
+  /** Where the next heartbeat's slice of held names starts. */
+  private next = 0
   private closed = false
   /** The writes in flight: one at a time, so a listing after `flush()` sees every join before it. */
   private writing: Promise<void> = Promise.resolve()
@@ -89,7 +94,7 @@ export class FleetMembership {
     const ttl = this.setTtl()
     const kept = this.stale
       ? 0
-      : await fleetScript(this.link, 'tripswitchFleetBeat', this.id, [this.id, ttl])
+      : await fleetScript(this.link, 'tripswitchFleetBeat', this.id, [this.id, ttl, ...this.turn()])
     if (kept !== 1) await this.rewrite()
   }
 
@@ -121,6 +126,20 @@ export class FleetMembership {
     // Sent now, before the caller quits its client. A join still in flight may land after it:
     // the instance then drops out fleetTtlMs later, as one that died.
     if (this.link.client.ready()) this.send('tripswitchFleetLeave', ['1']).catch(() => {})
+  }
+
+  /**
+   * The next {@link RENEWED} names held, in turn: each held name's registration is renewed every
+   * `names / 100` heartbeats, far within `stateTtl`, so a circuit whose holders died is listed as
+   * long as its state may live.
+   */
+  private turn(): string[] {
+    const held = this.held()
+    if (held.length === 0) return []
+    if (this.next >= held.length) this.next = 0
+    const slice = held.slice(this.next, this.next + RENEWED)
+    this.next += RENEWED
+    return slice.flatMap((name) => recordedName(name) ?? [])
   }
 
   private get id(): string {

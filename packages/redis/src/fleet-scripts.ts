@@ -2,7 +2,7 @@
  * The fleet's Lua scripts: which circuits Redis knows and which instances hold a breaker for
  * each. Every one takes the same three keys, all in the hash slot `{~fleet}` (one node of a
  * cluster; `~fleet` is never a breaker id): KEYS[1] `P{~fleet}:c` circuits zset (recorded name ->
- * last registration), KEYS[2] `P{~fleet}:i` instances zset (instance id -> last heartbeat),
+ * last registration or release), KEYS[2] `P{~fleet}:i` instances zset (instance id -> last heartbeat),
  * KEYS[3] `P{~fleet}:n:<instance>` set of the names one instance holds. ARGV[1] is the test-only
  * time offset, as in the breaker scripts: times are Redis `TIME`, so hosts whose clocks disagree
  * agree on who is alive. ARGV[2] is the lifetime of the two zsets (`stateTtl`), renewed by every
@@ -42,9 +42,18 @@ renew()
 return now
 `
 
-/** BEAT: ARGV[3] instance id, ARGV[4] set TTL ms. Reply: 1, or 0 when the set is gone (re-join). */
+/**
+ * BEAT: ARGV[3] instance id, ARGV[4] set TTL ms, ARGV[5..] a slice of the names the instance
+ * holds, whose registration it renews (each in turn). Then forgets up to 100 circuits nobody
+ * registered, renewed or released for `stateTtl`: their state has expired with them (a state is
+ * written only while held, or by a store recording the name as it moves it). One still held is
+ * listed from its holders' sets. Reply: 1, or 0 when the set is gone (re-join).
+ */
 export const FLEET_BEAT: string = `${NOW}
 redis.call('ZADD', KEYS[2], now, ARGV[3])
+for i = 5, #ARGV do redis.call('ZADD', KEYS[1], 'XX', now, ARGV[i]) end
+local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. (now - tonumber(ARGV[2])), 'LIMIT', 0, 100)
+for i = 1, #old do redis.call('ZREM', KEYS[1], old[i]) end
 renew()
 return redis.call('PEXPIRE', KEYS[3], tonumber(ARGV[4]))
 `
@@ -56,7 +65,11 @@ if ARGV[4] == '1' then
   redis.call('DEL', KEYS[3])
   return 1
 end
-for i = 5, #ARGV do redis.call('SREM', KEYS[3], ARGV[i]) end
+for i = 5, #ARGV do
+  redis.call('SREM', KEYS[3], ARGV[i])
+  -- The time of release counts as the circuit's last registration: its state was written before.
+  redis.call('ZADD', KEYS[1], 'XX', now, ARGV[i])
+end
 return 1
 `
 
