@@ -81,7 +81,8 @@ function assemble(options: ResolvedDashboardOptions): Parts {
   const fleet =
     options.fleet === undefined ? undefined : new FleetCache(options.fleet, options.intervalMs)
   const history = new History(options.sampleMs)
-  const rates = new CallRates(options.intervalMs)
+  // A little under the interval: a tick that fires a millisecond early still gets a new rate.
+  const rates = new CallRates(options.intervalMs * 0.9)
   const hub: EventHub = new EventHub(options.maxClients, options.intervalMs, async () =>
     JSON.stringify(await source.state()),
   )
