@@ -4,7 +4,16 @@
  * Each contender supplies its own loop (`run(ops)`), so that the call it measures sits at a
  * monomorphic call site of its own rather than behind a shared, megamorphic `op()` indirection.
  * In every round each contender runs once for the same op count, in an order that rotates from
- * round to round, after a forced GC. Per-op time is recorded per round; the report uses medians.
+ * round to round, after a forced young-generation GC (a full GC once, before the warm-up).
+ * Per-op time is recorded per round; the report uses medians.
+ *
+ * Why not a full GC before every round: a full mark-compact discards optimized code that
+ * embeds objects it found dead (V8's "weak objects" deoptimization). A contender whose code
+ * embeds such objects (a breaker's timed-call path does) then ran every round partly in the
+ * interpreter, and recompiled on V8's compiler threads, which a CPU-time clock charged to it
+ * too: 2.8 µs per timed call against 0.31 µs after a young-generation GC, on the same run.
+ * A full GC also leaves concurrent sweeping running into the next round. A scavenge empties
+ * what the previous contender left in the young generation and does neither.
  */
 
 /** One thing being measured: runs its operation `ops` times, awaiting each. */
@@ -62,9 +71,18 @@ export interface BenchConfig {
 
 /** Forces a full GC. The benchmark needs `--expose-gc`; without it, it refuses to run. */
 export function collectGarbage(): void {
+  exposedGc()()
+}
+
+/** Forces a young-generation GC (a scavenge): empties the nursery, keeps optimized code. */
+export function collectYoungGarbage(): void {
+  exposedGc()({ type: 'minor' })
+}
+
+function exposedGc(): NodeJS.GCFunction {
   const gc = globalThis.gc
   if (gc === undefined) throw new Error('global.gc is missing: run node with --expose-gc')
-  gc()
+  return gc
 }
 
 /** Runs every contender for `ops` operations per round, interleaved, and returns per-op times. */
@@ -72,6 +90,7 @@ export async function measure(
   contenders: readonly Contender[],
   config: RoundsConfig,
 ): Promise<Samples[]> {
+  collectGarbage()
   for (let w = 0; w < config.warmupRounds; w++) {
     for (const contender of contenders) await contender.run(config.ops)
   }
@@ -81,7 +100,7 @@ export async function measure(
     for (let k = 0; k < contenders.length; k++) {
       const index = (round + k) % contenders.length
       const contender = contenders[index]!
-      collectGarbage()
+      collectYoungGarbage()
       const cpu = process.cpuUsage()
       const start = process.hrtime.bigint()
       await contender.run(config.ops)
