@@ -4,7 +4,6 @@ import { Module } from '@nestjs/common'
 import { NestFactory } from '@nestjs/core'
 import { FastifyAdapter } from '@nestjs/platform-fastify'
 import { CircuitBreakerRegistry } from '@tripswitch/core'
-import { TripswitchModule } from '@tripswitch/nestjs'
 import express from 'express'
 import Fastify from 'fastify'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -109,9 +108,17 @@ describe('Fastify: app.register(dashboard.fastifyPlugin, { prefix })', () => {
 })
 
 describe('Nest: app.use(path, dashboard) on the Nest application', () => {
-  // The decorator applied as a function: no decorator syntax to compile.
+  // The decorator applied as a function: no decorator syntax to compile. The registry is a
+  // plain provider: @tripswitch/nestjs depends on this package, not the other way round.
   class AppModule {}
-  Module({ imports: [TripswitchModule.forRoot({ maxBreakers: 100 })] })(AppModule)
+  Module({
+    providers: [
+      {
+        provide: CircuitBreakerRegistry,
+        useValue: new CircuitBreakerRegistry({ maxBreakers: 100 }),
+      },
+    ],
+  })(AppModule)
 
   it('on the Express platform (its JSON body parser on)', async () => {
     const app = await NestFactory.create(AppModule, { logger: false })

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common'
 import { DiscoveryModule } from '@nestjs/core'
 import { CircuitBreakerRegistry, defaultRegistry, InvalidOptionsError } from '@tripswitch/core'
 import { checks } from '@tripswitch/core/adapter'
+import { CircuitBreakerDashboard } from './circuit-breaker.dashboard.ts'
+import { checkDashboardOptions } from './circuit-breaker.dashboard-options.ts'
 import { CircuitBreakerExplorer } from './circuit-breaker.explorer.ts'
 import { CircuitBreakerHealthIndicator } from './circuit-breaker.health-indicator.ts'
 import {
@@ -14,7 +16,7 @@ import { CircuitBreakerTransitions } from './circuit-breaker.transitions.ts'
 
 const OWN_REGISTRY_KEYS = ['defaults', 'store', 'clock', 'maxBreakers'] as const
 // Module options that configure the adapter, not the registry.
-const ADAPTER_KEYS = ['logTransitions']
+const ADAPTER_KEYS = ['logTransitions', 'dashboard']
 const MODULE_KEYS = new Set([...OWN_REGISTRY_KEYS, 'registry', ...ADAPTER_KEYS])
 
 /**
@@ -35,6 +37,7 @@ export function createRegistry(options: TripswitchModuleOptions = {}): CircuitBr
   const { logTransitions } = given
   if (logTransitions !== undefined && typeof logTransitions !== 'boolean')
     throw new InvalidOptionsError('logTransitions', 'true or false', logTransitions)
+  if (given.dashboard !== undefined) checkDashboardOptions(given.dashboard)
   const { registry } = given
   const own = ownOptions(given, ['registry', ...ADAPTER_KEYS])
   if (registry === undefined) {
@@ -54,11 +57,13 @@ export function createRegistry(options: TripswitchModuleOptions = {}): CircuitBr
 /**
  * Circuit breakers for a Nest application: provides the `CircuitBreakerRegistry` (inject it
  * with `@Inject(CircuitBreakerRegistry)`) that `@CircuitBreaker()` handlers use, and the
- * `CircuitBreakerHealthIndicator`; checks every `@CircuitBreaker()`'s options at start-up.
+ * `CircuitBreakerHealthIndicator`; checks every `@CircuitBreaker()`'s options at start-up; with
+ * `dashboard`, serves `@tripswitch/dashboard` over the registry.
  *
  * ```ts
  * TripswitchModule.forRoot({ defaults: { errorThreshold: 5 }, isGlobal: true })
  * TripswitchModule.forRootAsync({ inject: [ConfigService], useFactory: (c) => ({ ... }) })
+ * TripswitchModule.forRoot({ dashboard: { path: '/circuits', authorize: isAdmin } })
  * ```
  */
 @Module({
@@ -72,6 +77,7 @@ export function createRegistry(options: TripswitchModuleOptions = {}): CircuitBr
     CircuitBreakerHealthIndicator,
     CircuitBreakerExplorer,
     CircuitBreakerTransitions,
+    CircuitBreakerDashboard,
   ],
   exports: [CircuitBreakerRegistry, CircuitBreakerHealthIndicator],
 })

@@ -7,6 +7,7 @@ import type {
   StateStore,
 } from '@tripswitch/core'
 import type { HttpDetectError } from '@tripswitch/core/adapter'
+import type { TripswitchDashboardOptions } from './circuit-breaker.dashboard-options.ts'
 
 /**
  * Options of `TripswitchModule.forRoot()` (and what a `forRootAsync` factory returns). Either
@@ -34,6 +35,14 @@ export interface TripswitchModuleOptions {
    * @default true
    */
   logTransitions?: boolean
+  /**
+   * Serves the `@tripswitch/dashboard` status page over this module's registry at
+   * `dashboard.path` (`'/circuits'`), on the Express or Fastify platform; `createDashboard`'s
+   * other options (`authorize`, `log`, `intervalMs`, ...) go beside it. The module's `store`
+   * is passed too, so a `RedisStore` shows the fleet. Needs `@tripswitch/dashboard` installed.
+   * @default none (no dashboard)
+   */
+  dashboard?: TripswitchDashboardOptions
 }
 
 /**

@@ -1,4 +1,5 @@
 export { CircuitBreakerContextError } from './circuit-breaker.context-error.ts'
+export type { TripswitchDashboardOptions } from './circuit-breaker.dashboard-options.ts'
 export { CircuitBreaker } from './circuit-breaker.decorator.ts'
 export { CircuitOpenException } from './circuit-breaker.exception.ts'
 export {
