@@ -27,11 +27,14 @@ function majorsOf(range: string): string[] {
   return [...range.matchAll(/\^(\d+)\./g)].map((match) => match[1]!).sort((a, b) => +a - +b)
 }
 
-/** Core's dist/ is missing or older than one of its sources (the build loads core's dist). */
-function coreStale(): boolean {
-  const built = join(repo, 'packages/core/dist/index.cjs')
+/**
+ * A package's dist/ is missing or older than one of its sources (the build loads core's dist,
+ * and the dashboard option imports the dashboard's).
+ */
+function stale(pkg: string): boolean {
+  const built = join(repo, 'packages', pkg, 'dist/index.mjs')
   if (!existsSync(built)) return true
-  const src = join(repo, 'packages/core/src')
+  const src = join(repo, 'packages', pkg, 'src')
   const newest = readdirSync(src, { recursive: true, encoding: 'utf8' })
     .map((file) => statSync(join(src, file)).mtimeMs)
     .reduce((a, b) => Math.max(a, b), 0)
@@ -40,7 +43,8 @@ function coreStale(): boolean {
 
 beforeAll(() => {
   const tsdown = join(repo, 'node_modules/.bin/tsdown')
-  if (coreStale()) execFileSync(tsdown, [], { cwd: join(repo, 'packages/core'), stdio: 'pipe' })
+  for (const pkg of ['core', 'dashboard'])
+    if (stale(pkg)) execFileSync(tsdown, [], { cwd: join(repo, 'packages', pkg), stdio: 'pipe' })
   execFileSync(tsdown, ['--out-dir', out, '--no-dts', '--no-sourcemap'], {
     cwd: root,
     stdio: 'pipe',
@@ -52,6 +56,7 @@ interface Report {
   offers: Array<{ status: number; retryAfter: string | null }>
   pings: Array<{ status: number }>
   health: { circuits: { status: string; open: string[] } }
+  dashboard: { page: number; base: boolean; circuits: string[]; action: string; notFound: number }
 }
 
 function run(modules: string): Report {
@@ -76,7 +81,9 @@ describe('Nest majors', () => {
 
 describe.each(majors)('Nest %s', (major, modules) => {
   // A whole Nest application boots in a child process: seconds while the suite loads both cores.
-  it('guards, skips and reports on a real Express-platform server', { timeout: 60_000 }, () => {
+  it('guards, skips, reports and serves the dashboard on a real Express-platform server', {
+    timeout: 60_000,
+  }, () => {
     const report = run(modules)
     expect(report.nest.core.split('.')[0]).toBe(major)
     expect(report.nest.common.split('.')[0]).toBe(major)
@@ -88,5 +95,12 @@ describe.each(majors)('Nest %s', (major, modules) => {
     ])
     expect(report.pings.map((p) => p.status)).toEqual([200, 200])
     expect(report.health.circuits).toEqual({ status: 'down', open: ['OfferController.offer'] })
+    expect(report.dashboard).toEqual({
+      page: 200,
+      base: true,
+      circuits: ['OfferController.offer:open'],
+      action: 'closed',
+      notFound: 404,
+    })
   })
 })

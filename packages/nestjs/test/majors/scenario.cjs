@@ -28,7 +28,13 @@ CircuitBreaker({ errorThreshold: 2, recoveryTimeout: 60_000 })(OfferController)
 Controller('offer')(OfferController)
 
 class AppModule {}
-Module({ imports: [TripswitchModule.forRoot({})], controllers: [OfferController] })(AppModule)
+// The dashboard option mounts @tripswitch/dashboard (its built dist) in onModuleInit, which
+// every major calls after the controllers' routes and before the 404 handler.
+const dashboard = { path: '/circuits', authorize: () => true, log: () => {} }
+Module({
+  imports: [TripswitchModule.forRoot({ dashboard })],
+  controllers: [OfferController],
+})(AppModule)
 
 async function main() {
   const app = await NestFactory.create(AppModule, new ExpressAdapter(), { logger: false })
@@ -41,13 +47,28 @@ async function main() {
   const offers = [await get('/offer'), await get('/offer'), await get('/offer')]
   const pings = [await get('/offer/ping'), await get('/offer/ping')]
   const health = await app.get(CircuitBreakerHealthIndicator).isHealthy()
+  const url = base.replace('[::1]', '127.0.0.1')
+  const page = await fetch(`${url}/circuits/`)
+  const listing = await (await fetch(`${url}/circuits/api/circuits`)).json()
+  const action = await fetch(`${url}/circuits/api/circuits/OfferController.offer/close`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-tripswitch-action': '1' },
+    body: '{"reason":"drill"}',
+  })
+  const board = {
+    page: page.status,
+    base: (await page.text()).includes('content="/circuits/"'),
+    circuits: listing.circuits.map((c) => `${c.name}:${c.state}`),
+    action: (await action.json()).state,
+    notFound: (await get('/elsewhere')).status,
+  }
   await app.close()
   const nest = {
     core: require('@nestjs/core/package.json').version,
     common: require('@nestjs/common/package.json').version,
     platform: require('@nestjs/platform-express/package.json').version,
   }
-  process.stdout.write(JSON.stringify({ nest, offers, pings, health }))
+  process.stdout.write(JSON.stringify({ nest, offers, pings, health, dashboard: board }))
 }
 
 main().catch((error) => {
