@@ -12,7 +12,16 @@ import {
   type Permit,
 } from '@tripswitch/core'
 import { filterThrownError, inboundOutcome, statusOfError } from '@tripswitch/core/adapter'
-import { from, isObservable, Observable, of, type Subscriber, type Subscription } from 'rxjs'
+import {
+  from,
+  isObservable,
+  Observable,
+  type Observer,
+  of,
+  type Subscriber,
+  type Subscription,
+  type Unsubscribable,
+} from 'rxjs'
 import { CircuitOpenException } from './circuit-breaker.exception.ts'
 import { onClientGone, setHeaders, statusOf } from './circuit-breaker.response.ts'
 import type { CircuitBreakerRoute } from './circuit-breaker.route.ts'
@@ -30,70 +39,104 @@ export function guardedCall(
   context: ExecutionContext,
   next: CallHandler,
 ): Observable<unknown> {
-  return new Observable<unknown>((subscriber) => {
-    let permit: Permit | undefined
-    let inner: Subscription | undefined
-    let active = true
-    let stopWatching: (() => void) | undefined
-    const take = () => {
-      const admitted = permit
-      permit = undefined
-      stopWatching?.()
-      return admitted
-    }
-    const settle = (error: unknown, failed: boolean) => {
-      const admitted = take()
-      if (admitted !== undefined) settlePermit(admitted, breaker, route, context, error, failed)
-    }
-    const admit = (admitted: Permit) => {
-      if (!active) return admitted.ignore()
-      permit = admitted
-      // A client that goes away says nothing about the handler's dependency.
-      stopWatching = onClientGone(context, () => take()?.ignore())
-      inner = subscribeHandler(next, subscriber, settle)
-    }
-    // A permit granted at once (the in-memory state always answers at once) subscribes to the
-    // handler right away, without a promise and a microtask per request.
-    const admission = breaker.tryAcquire()
-    if (admission instanceof Promise)
-      admission.then(admit, (error: unknown) => {
-        if (active) inner = refuse(error, route, context, subscriber)
-      })
-    else admit(admission)
-    return () => {
-      active = false
-      inner?.unsubscribe()
-      take()?.ignore()
-    }
-  })
+  return new Observable<unknown>((subscriber) =>
+    new GuardedCall(breaker, route, context, next, subscriber).start(),
+  )
 }
 
 /**
- * Subscribes to the handler, settling on its end. A handler that throws instead of returning an
- * observable (a synchronous throw in a custom `CallHandler`) fails the call the same way; a throw
- * left to escape from a promise callback would be an unhandled rejection and leak the permit.
+ * The state of one subscription to a guarded call. It is also the observer of the handler and
+ * the teardown handed to rxjs: one object per request instead of a closure per role.
  */
-function subscribeHandler(
-  next: CallHandler,
-  subscriber: Subscriber<unknown>,
-  settle: (error: unknown, failed: boolean) => void,
-): Subscription | undefined {
-  try {
-    return next.handle().subscribe({
-      next: (value) => subscriber.next(value),
-      error: (error: unknown) => {
-        settle(error, true)
-        subscriber.error(error)
-      },
-      complete: () => {
-        settle(undefined, false)
-        subscriber.complete()
-      },
-    })
-  } catch (error) {
-    settle(error, true)
-    subscriber.error(error)
-    return undefined
+class GuardedCall implements Observer<unknown>, Unsubscribable {
+  private permit: Permit | undefined = undefined
+  private inner: Subscription | undefined = undefined
+  private active = true
+  private stopWatching: (() => void) | undefined = undefined
+
+  constructor(
+    private readonly breaker: CircuitBreaker,
+    private readonly route: CircuitBreakerRoute,
+    private readonly context: ExecutionContext,
+    private readonly handler: CallHandler,
+    private readonly subscriber: Subscriber<unknown>,
+  ) {}
+
+  /** Asks for a permit; returns the teardown. */
+  start(): Unsubscribable {
+    // A permit granted at once (the in-memory state always answers at once) subscribes to the
+    // handler right away, without a promise and a microtask per request.
+    const admission = this.breaker.tryAcquire()
+    if (admission instanceof Promise)
+      admission.then(
+        (permit) => this.admit(permit),
+        (error: unknown) => {
+          if (this.active) this.inner = refuse(error, this.route, this.context, this.subscriber)
+        },
+      )
+    else this.admit(admission)
+    return this
+  }
+
+  next(value: unknown): void {
+    this.subscriber.next(value)
+  }
+
+  error(error: unknown): void {
+    this.settle(error, true)
+    this.subscriber.error(error)
+  }
+
+  complete(): void {
+    this.settle(undefined, false)
+    this.subscriber.complete()
+  }
+
+  /** The subscriber went away (the client left, e.g. a closed server-sent event stream). */
+  unsubscribe(): void {
+    this.active = false
+    this.inner?.unsubscribe()
+    this.take()?.ignore()
+  }
+
+  private admit(permit: Permit): void {
+    if (!this.active) {
+      permit.ignore()
+      return
+    }
+    this.permit = permit
+    // A client that goes away says nothing about the handler's dependency.
+    this.stopWatching = onClientGone(this.context, () => this.take()?.ignore())
+    this.inner = this.subscribeHandler()
+  }
+
+  /**
+   * Subscribes to the handler, settling on its end. A handler that throws instead of returning
+   * an observable (a synchronous throw in a custom `CallHandler`) fails the call the same way; a
+   * throw left to escape from a promise callback would be an unhandled rejection and leak the
+   * permit.
+   */
+  private subscribeHandler(): Subscription | undefined {
+    try {
+      return this.handler.handle().subscribe(this)
+    } catch (error) {
+      this.error(error)
+      return undefined
+    }
+  }
+
+  /** The permit, taken: whoever takes it settles it, once. */
+  private take(): Permit | undefined {
+    const permit = this.permit
+    this.permit = undefined
+    this.stopWatching?.()
+    return permit
+  }
+
+  private settle(error: unknown, failed: boolean): void {
+    const permit = this.take()
+    if (permit !== undefined)
+      settlePermit(permit, this.breaker, this.route, this.context, error, failed)
   }
 }
 
