@@ -33,6 +33,17 @@ export function schedule(clock: Clock, callback: () => void, ms: number): () => 
     clear ? clear.call(clock, handle) : clearTimeout(handle as ReturnType<typeof setTimeout>)
 }
 
+// `performance.timeOrigin` is a getter that checks its receiver on every read (a third of a
+// reading's cost) and never changes for one performance object: it is read again only when the
+// global `performance` is another object (a test's fake, installed after this module loaded).
+const origin = { of: performance, ms: performance.timeOrigin }
+
+function originOf(perf: typeof performance): number {
+  origin.of = perf
+  origin.ms = perf.timeOrigin
+  return origin.ms
+}
+
 /**
  * The default clock: monotonic whole milliseconds (`performance.timeOrigin + performance.now()`), so
  * a wall-clock step (NTP, a VM resumed, an operator's `date -s`) neither stretches nor cuts an
@@ -42,7 +53,10 @@ export function schedule(clock: Clock, callback: () => void, ms: number): () => 
  */
 export const systemClock: Clock = {
   // Whole milliseconds, as Date.now() gives: durations and retryAfterMs read as integers.
-  now: () => Math.floor(performance.timeOrigin + performance.now()),
+  now: () => {
+    const perf = performance
+    return Math.floor((perf === origin.of ? origin.ms : originOf(perf)) + perf.now())
+  },
   setTimeout: (callback, ms) => setTimeout(callback, ms),
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 }

@@ -144,6 +144,18 @@ describe('time', () => {
     expect(Number.isInteger(a)).toBe(true)
     expect(Math.abs(a - Date.now())).toBeLessThan(60_000)
   })
+
+  it('follows a performance object installed after it loaded (a test fake)', () => {
+    const real = globalThis.performance
+    const fake = { timeOrigin: 1_000, now: () => 5.75 } as unknown as Performance
+    vi.stubGlobal('performance', fake)
+    try {
+      expect(systemClock.now()).toBe(1_005)
+    } finally {
+      vi.stubGlobal('performance', real)
+    }
+    expect(Math.abs(systemClock.now() - Date.now())).toBeLessThan(60_000)
+  })
 })
 
 describe('options are read safely', () => {
