@@ -81,8 +81,8 @@ export class CircuitBreakerDashboard implements OnModuleInit, OnModuleDestroy {
   async onModuleInit(): Promise<void> {
     const given = this.options?.dashboard
     // An application context (no HTTP server) shares the module and serves nothing.
-    const adapter = this.host.httpAdapter as AbstractHttpAdapter | undefined
-    if (given === undefined || adapter === undefined || this.dashboard !== undefined) return
+    const adapter = this.host.httpAdapter as AbstractHttpAdapter | null | undefined
+    if (given === undefined || adapter == null || this.dashboard !== undefined) return
     const { path, ...rest } = ownOptions(given) as TripswitchDashboardOptions
     const store = rest.store ?? this.options?.store
     const dashboard = create(await loadDashboard(), { ...rest, store, registry: this.registry })

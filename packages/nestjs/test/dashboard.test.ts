@@ -131,6 +131,44 @@ describe.each(PLATFORMS)('dashboard option on a real %s server', (_name, adapter
   })
 })
 
+describe('dashboard option, other ways in', () => {
+  it('is read from a forRootAsync factory', async () => {
+    @Module({
+      imports: [
+        TripswitchModule.forRootAsync({
+          useFactory: async () => ({ dashboard: { path: '/status', ...silent } }),
+        }),
+      ],
+    })
+    class AppModule {}
+    const app = await NestFactory.create(AppModule, { logger: false })
+    apps.push(app)
+    await app.listen(0, '127.0.0.1')
+    const url = (await app.getUrl()).replace('[::1]', '127.0.0.1')
+    const page = await fetch(`${url}/status/`)
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain('content="/status/"')
+  })
+
+  it('serves nothing, and starts no timer, in an application context without a server', async () => {
+    const started: string[] = []
+    const hook = createHook({
+      init(_id, type) {
+        if (type === 'Timeout') started.push(type)
+      },
+    }).enable()
+    try {
+      @Module({ imports: [TripswitchModule.forRoot({ dashboard: { path: '/c' } })] })
+      class AppModule {}
+      const context = await NestFactory.createApplicationContext(AppModule, { logger: false })
+      await context.close()
+    } finally {
+      hook.disable()
+    }
+    expect(started).toEqual([])
+  })
+})
+
 describe("dashboard option with the module's RedisStore", () => {
   it('shows the fleet: the store is passed to the dashboard', async () => {
     const client = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true })
