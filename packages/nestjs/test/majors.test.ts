@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 
@@ -27,28 +27,44 @@ function majorsOf(range: string): string[] {
   return [...range.matchAll(/\^(\d+)\./g)].map((match) => match[1]!).sort((a, b) => +a - +b)
 }
 
-/**
- * A package's dist/ is missing or older than one of its sources (the build loads core's dist,
- * and the dashboard option imports the dashboard's).
- */
-function stale(pkg: string): boolean {
-  const built = join(repo, 'packages', pkg, 'dist/index.mjs')
+/** Core's dist/ is missing or older than one of its sources (the build loads core's dist). */
+function coreStale(): boolean {
+  const built = join(repo, 'packages/core/dist/index.cjs')
   if (!existsSync(built)) return true
-  const src = join(repo, 'packages', pkg, 'src')
+  const src = join(repo, 'packages/core/src')
   const newest = readdirSync(src, { recursive: true, encoding: 'utf8' })
     .map((file) => statSync(join(src, file)).mtimeMs)
     .reduce((a, b) => Math.max(a, b), 0)
   return newest > statSync(built).mtimeMs
 }
 
+const tsdown = join(repo, 'node_modules/.bin/tsdown')
+
+/**
+ * Builds the workspace package `pkg` into `.cache/majors/node_modules`, where the built
+ * package resolves it first: a concurrent `turbo run build` (the packaging test) cleans the
+ * packages' own dist/ folders, and a child process importing one then would fail.
+ */
+function vendor(pkg: string): void {
+  const dir = join(out, 'node_modules/@tripswitch', pkg)
+  const from = join(repo, 'packages', pkg)
+  execFileSync(tsdown, ['--out-dir', join(dir, 'dist'), '--no-dts', '--no-sourcemap'], {
+    cwd: from,
+    stdio: 'pipe',
+  })
+  copyFileSync(join(from, 'package.json'), join(dir, 'package.json'))
+  if (existsSync(join(from, 'assets')))
+    cpSync(join(from, 'assets'), join(dir, 'assets'), { recursive: true })
+}
+
 beforeAll(() => {
-  const tsdown = join(repo, 'node_modules/.bin/tsdown')
-  for (const pkg of ['core', 'dashboard'])
-    if (stale(pkg)) execFileSync(tsdown, [], { cwd: join(repo, 'packages', pkg), stdio: 'pipe' })
+  if (coreStale()) execFileSync(tsdown, [], { cwd: join(repo, 'packages/core'), stdio: 'pipe' })
   execFileSync(tsdown, ['--out-dir', out, '--no-dts', '--no-sourcemap'], {
     cwd: root,
     stdio: 'pipe',
   })
+  // After the build above, which empties `out`. The dashboard option imports the dashboard.
+  for (const pkg of ['core', 'dashboard']) vendor(pkg)
 }, 120_000)
 
 interface Report {
