@@ -24,6 +24,11 @@ const PATH = /^(\/(?!\.{1,2}(\/|$))[A-Za-z0-9._~-]+)+$/
 const PATH_RULE =
   "a path such as '/circuits' (letters, digits, '-', '.', '_', '~' segments, no trailing slash, at most 256 characters)"
 const KNOWN = new Set(['path', 'store', 'authorize', 'intervalMs', 'sampleMs', 'maxClients', 'log'])
+// createDashboard options the module sets itself, with the rule their error states.
+const MODULE_OWNED: ReadonlyArray<readonly [string, string]> = [
+  ['registry', "absent (the dashboard shows the module's own registry)"],
+  ['basePath', "absent (set 'path': the module mounts the dashboard there)"],
+]
 
 /**
  * Checks the `dashboard` option's shape and path at boot; `createDashboard` checks the rest
@@ -33,11 +38,8 @@ const KNOWN = new Set(['path', 'store', 'authorize', 'intervalMs', 'sampleMs', '
 export function checkDashboardOptions(value: unknown): void {
   checks.objectWith([], 'an options object')(value, 'dashboard')
   const given = ownOptions(value as object, [], 'dashboard.') as Record<string, unknown>
-  for (const key of ['registry', 'basePath'])
-    if (key in given) {
-      const rule = `absent (the module passes its ${key === 'registry' ? 'registry' : "mount path, set 'path'"})`
-      throw new InvalidOptionsError(`dashboard.${key}`, rule, given[key])
-    }
+  for (const [key, rule] of MODULE_OWNED)
+    if (key in given) throw new InvalidOptionsError(`dashboard.${key}`, rule, given[key])
   checks.rejectUnknownKeys(given, KNOWN, 'dashboard.')
   const { path } = given
   if (typeof path !== 'string' || path.length > 256 || !PATH.test(path))
