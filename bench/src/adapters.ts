@@ -53,12 +53,18 @@ const OPS_FASTIFY = 2_000
 const OPS_NEST = 500
 const OPS_AXIOS = 1_000
 
-/** Twice the usual warm-up: Nest and Express reach their steady state after a few thousand requests. */
+/**
+ * Twice the usual warm-up: Nest and Express reach their steady state after a few thousand
+ * requests. A full GC before each round: Express (and Nest on it) gives every request a hidden
+ * class of its own, which piles up in the old generation until a full GC, and one landing in a
+ * round at random made the Express rows swing by 3× between rounds.
+ */
 const roundsOf = (config: BenchConfig, ops: number) => ({
   rounds: config.rounds,
   warmupRounds: config.warmupRounds * 2,
   ops,
   clock: inProcessClock(),
+  gc: 'full' as const,
 })
 
 /** A difference in µs with its sign. */

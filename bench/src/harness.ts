@@ -40,6 +40,13 @@ export interface RoundsConfig {
    * process; in-process loops pass {@link inProcessClock}().
    */
   readonly clock?: Clock
+  /**
+   * The GC forced before each round: `young` (the default) empties the young generation and
+   * keeps optimized code; `full` also collects the old generation, for contenders that leave
+   * much there (Express leaves a hidden class per request: a full GC landing in a round at
+   * random charges it tens of ms), at the price of V8 discarding some optimized code.
+   */
+  readonly gc?: 'young' | 'full'
 }
 
 /**
@@ -100,7 +107,8 @@ export async function measure(
     for (let k = 0; k < contenders.length; k++) {
       const index = (round + k) % contenders.length
       const contender = contenders[index]!
-      collectYoungGarbage()
+      if (config.gc === 'full') collectGarbage()
+      else collectYoungGarbage()
       const cpu = process.cpuUsage()
       const start = process.hrtime.bigint()
       await contender.run(config.ops)
