@@ -147,7 +147,7 @@ describe('time', () => {
 
   it('follows a performance object installed after it loaded (a test fake)', () => {
     const real = globalThis.performance
-    const fake = { timeOrigin: 1_000, now: () => 5.75 } as unknown as Performance
+    const fake = { timeOrigin: 1_000, now: () => 5.75 } as unknown as typeof performance
     vi.stubGlobal('performance', fake)
     try {
       expect(systemClock.now()).toBe(1_005)
