@@ -207,6 +207,7 @@ describe.each(expressVersions)('$version', ({ express, allowGetHead }) => {
       expect(registry.has('GET /r0')).toBe(true)
       expect(registry.get('GET /r0').snapshot().failures).toBe(2)
       expect(await statuses(served, '/r0', 2)).toEqual([500, 503])
-    })
+      // A thousand real requests: seconds on a busy 2-core machine, not the default 5.
+    }, 30_000)
   })
 })

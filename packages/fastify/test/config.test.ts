@@ -227,7 +227,8 @@ describe('more routes than the registry holds', () => {
     expect(await hit(app, '/r0?status=500')).toEqual([503])
     expect(await hit(app, '/r1')).toEqual([503])
     expect(app.circuitBreakers.size).toBeLessThanOrEqual(1_000)
-  })
+    // A thousand injected requests: seconds on a busy 2-core machine, not the default 5.
+  }, 30_000)
 
   it('when every held circuit is live, a new route shares the overflow circuit instead of failing', async () => {
     const { app } = await appWith({ cache: 3, threshold: 5 })
