@@ -5,17 +5,17 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { leastSquares, relativeErrors } from './least-squares.ts'
 import type { Measured } from './point.ts'
-import { measuredScripts } from './table.ts'
+import { measuredScripts, rowOf, TABLE_HEAD } from './table.ts'
 
 const file = process.argv[2] ?? join(import.meta.dirname, 'measured.json')
 const points = JSON.parse(readFileSync(file, 'utf8')) as Measured[]
 
 /** The fitted model: script calls, Redis CPU and memory as functions of the fleet's settings. */
 export interface Model {
-  /** EVALSHA/s ≈ flush·N·K/S + read·N·(B−K)/P + beat·N (S, P in seconds). */
-  readonly calls: { readonly flush: number; readonly read: number; readonly beat: number }
-  /** Redis CPU in µs per second ≈ flush·flushes/s + read·reads/s + instance·N. */
-  readonly cpu: { readonly flush: number; readonly read: number; readonly instance: number }
+  /** flushes/s ≈ flush·N·K/S and reads/s ≈ read·N·(B−K)/P (S, P in seconds); beats N/10 s. */
+  readonly calls: { readonly flush: number; readonly read: number }
+  /** Redis CPU in µs per second ≈ flush·flushes/s + read·reads/s. */
+  readonly cpu: { readonly flush: number; readonly read: number }
   /** Bytes: per name in an instance's fleet set, per circuit, per instance, per busy window. */
   readonly bytes: {
     readonly held: number
@@ -23,9 +23,12 @@ export interface Model {
     readonly instance: number
     readonly window: number
     readonly connection: number
+    /** used_memory (clients and scripts left out) grown per (instance, breaker) at registration. */
+    readonly usedPerHeld: number
   }
 }
 
+const net = (x: Measured['memory']['empty']) => x.used - x.clients - x.scripts
 const idle = (m: Measured) => m.breakers - m.busy
 const flushTerm = (m: Measured) => (m.instances * m.busy * 1_000) / m.syncInterval
 const readTerm = (m: Measured) => (m.instances * idle(m) * 1_000) / m.pollInterval
@@ -33,19 +36,24 @@ const kind = (m: Measured, k: string, at: 'registered' | 'loaded' = 'registered'
   m.keys[at][k]?.bytes ?? 0
 
 function fitCalls(ok: readonly Measured[]): Model['calls'] {
-  const [flush, read, beat] = leastSquares(
-    ok.map((m) => [flushTerm(m), readTerm(m), m.instances]),
-    ok.map((m) => measuredScripts(m).evalsha),
+  const [flush] = leastSquares(
+    ok.map((m) => [flushTerm(m)]),
+    ok.map((m) => measuredScripts(m).flushes),
   )
-  return { flush: flush!, read: read!, beat: beat! }
+  const [read] = leastSquares(
+    ok.map((m) => [readTerm(m)]),
+    ok.map((m) => measuredScripts(m).reads),
+  )
+  return { flush: flush!, read: read! }
 }
 
-function fitCpu(ok: readonly Measured[]): Model['cpu'] {
-  const [flush, read, instance] = leastSquares(
-    ok.map((m) => [measuredScripts(m).flushes, measuredScripts(m).reads, m.instances]),
-    ok.map((m) => m.window.cpu * 1e6),
+/** On every point: CPU per script measured, whether or not the fleet kept up. */
+function fitCpu(all: readonly Measured[]): Model['cpu'] {
+  const [flush, read] = leastSquares(
+    all.map((m) => [measuredScripts(m).flushes, measuredScripts(m).reads]),
+    all.map((m) => m.window.cpu * 1e6),
   )
-  return { flush: flush!, read: read!, instance: instance! }
+  return { flush: flush!, read: read! }
 }
 
 function fitBytes(all: readonly Measured[]): Model['bytes'] {
@@ -61,6 +69,9 @@ function fitBytes(all: readonly Measured[]): Model['bytes'] {
     instance: per((m) => kind(m, 'fleet:i') / m.instances),
     window: per((m) => kind(m, 'w', 'loaded') / m.busy),
     connection: per((m) => clients(m) / (2 * m.instances)),
+    usedPerHeld: per(
+      (m) => (net(m.memory.registered) - net(m.memory.empty)) / (m.instances * m.breakers),
+    ),
   }
 }
 
@@ -75,58 +86,56 @@ const num = (x: number, digits = 0) =>
   x.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 
 function report(): void {
+  console.log(`${TABLE_HEAD}\n${points.map((m) => rowOf(m, keptUp(m))).join('\n')}\n`)
   const ok = points.filter(keptUp)
   const calls = fitCalls(ok)
-  const cpu = fitCpu(ok)
+  const cpu = fitCpu(points)
   const bytes = fitBytes(points)
-  const predictedCalls = ok.map(
-    (m) => calls.flush * flushTerm(m) + calls.read * readTerm(m) + calls.beat * m.instances,
+  const flushErr = relativeErrors(
+    ok.map((m) => calls.flush * flushTerm(m)),
+    ok.map((m) => measuredScripts(m).flushes),
   )
-  const callErr = relativeErrors(
-    predictedCalls,
-    ok.map((m) => measuredScripts(m).evalsha),
+  const readErr = relativeErrors(
+    ok.map((m) => calls.read * readTerm(m)),
+    ok.map((m) => measuredScripts(m).reads),
   )
-  const predictedCpu = ok.map((m) => {
+  const predictedCpu = points.map((m) => {
     const s = measuredScripts(m)
-    return cpu.flush * s.flushes + cpu.read * s.reads + cpu.instance * m.instances
+    return cpu.flush * s.flushes + cpu.read * s.reads
   })
   const cpuErr = relativeErrors(
     predictedCpu,
-    ok.map((m) => m.window.cpu * 1e6),
+    points.map((m) => m.window.cpu * 1e6),
   )
   const heldErr = relativeErrors(
     points.map((m) => bytes.held * m.instances * m.breakers),
     points.map((m) => kind(m, 'fleet:n')),
   )
-  console.log(`Points: ${points.length}, of which ${ok.length} kept up (used for the fits).\n`)
+  console.log(`Points: ${points.length}, of which ${ok.length} kept up (used for the call fits).\n`)
   console.log(
-    `EVALSHA/s = ${num(calls.flush, 3)}·N·K/S + ${num(calls.read, 3)}·N·(B−K)/P + ${num(calls.beat, 3)}·N` +
-      `  (error rms ${pct(callErr.rms)}, max ${pct(callErr.max)})`,
+    `flushes/s = ${num(calls.flush, 3)}·N·K/S (rms ${pct(flushErr.rms)}, max ${pct(flushErr.max)}); ` +
+      `reads/s = ${num(calls.read, 3)}·N·(B−K)/P (rms ${pct(readErr.rms)}, max ${pct(readErr.max)})`,
   )
   console.log(
-    `Redis CPU µs/s = ${num(cpu.flush, 1)}·flushes/s + ${num(cpu.read, 1)}·reads/s + ${num(cpu.instance, 0)}·N` +
-      `  (error rms ${pct(cpuErr.rms)}, max ${pct(cpuErr.max)})`,
+    `Redis CPU µs/s = ${num(cpu.flush, 1)}·flushes/s + ${num(cpu.read, 1)}·reads/s` +
+      `  (all points; error rms ${pct(cpuErr.rms)}, max ${pct(cpuErr.max)})`,
   )
   console.log(
     `bytes: ${num(bytes.held, 1)} per (instance, breaker) held (rms ${pct(heldErr.rms)}), ` +
       `${num(bytes.circuit, 1)} per circuit, ${num(bytes.instance, 1)} per instance (fleet zset), ` +
-      `${num(bytes.window, 0)} per busy window, ${num(bytes.connection, 0)} per connection`,
+      `${num(bytes.window, 0)} per busy window, ${num(bytes.connection, 0)} per connection; ` +
+      `used_memory grew ${num(bytes.usedPerHeld, 0)} B per (instance, breaker) at registration`,
   )
   console.log('\nPer point (measured → model):')
-  ok.forEach((m, i) => {
+  points.forEach((m, i) => {
+    const s = measuredScripts(m)
     console.log(
-      `${m.instances}x${m.breakers}x${m.busy}x${m.syncInterval}x${m.pollInterval}: ` +
-        `EVALSHA ${num(measuredScripts(m).evalsha)} → ${num(predictedCalls[i]!)}, ` +
-        `CPU ${pct(m.window.cpu)} → ${pct(predictedCpu[i]! / 1e6)}, workers ${pct(m.workerCpu ?? 0)}, ` +
-        `usec/evalsha ${num(m.window.usecPerCall.evalsha ?? 0, 1)}`,
+      `${m.instances}x${m.breakers}x${m.busy}x${m.syncInterval}x${m.pollInterval}${keptUp(m) ? '' : ' (not kept up)'}: ` +
+        `flushes ${num(s.flushes)} → ${num(calls.flush * flushTerm(m))}, reads ${num(s.reads)} → ${num(calls.read * readTerm(m))}, ` +
+        `CPU ${pct(m.window.cpu)} → ${pct(predictedCpu[i]! / 1e6)}, workers ${pct(m.workerCpu)}, ` +
+        `usec/evalsha ${num(m.window.usecPerCall.evalsha ?? 0, 1)}, ${m.downs} outages`,
     )
   })
-  const skipped = points.filter((m) => !keptUp(m))
-  for (const m of skipped)
-    console.log(
-      `not kept up: ${m.instances}x${m.breakers}x${m.busy}x${m.syncInterval}x${m.pollInterval}` +
-        ` (flushes ${num(measuredScripts(m).flushes)} of ${num(flushTerm(m))}, reads ${num(measuredScripts(m).reads)} of ${num(readTerm(m))}, ${m.downs} outages)`,
-    )
   predict({ calls, cpu, bytes })
 }
 
@@ -135,14 +144,13 @@ function predictOne(
   model: Model,
   f: { n: number; b: number; k: number; s: number; p: number },
 ): { scripts: number; cores: number; bytes: number } {
-  const flushes = (f.n * f.k) / f.s
-  const reads = (f.n * (f.b - f.k)) / f.p
-  const cores =
-    (model.cpu.flush * flushes + model.cpu.read * reads + model.cpu.instance * f.n) / 1e6
+  const flushes = (model.calls.flush * f.n * f.k) / f.s
+  const reads = (model.calls.read * f.n * (f.b - f.k)) / f.p
+  const cores = (model.cpu.flush * flushes + model.cpu.read * reads) / 1e6
   const { held, circuit, instance, window, connection } = model.bytes
   const bytes =
     held * f.n * f.b + circuit * f.b + instance * f.n + window * f.k + connection * 2 * f.n
-  return { scripts: flushes + reads + model.calls.beat * f.n, cores, bytes }
+  return { scripts: flushes + reads + f.n / 10, cores, bytes }
 }
 
 function predict(model: Model): void {

@@ -12,7 +12,7 @@
 // 0; a higher one leaves the host to other work but starves the workers when it is loaded); --out the JSON file (default
 // measured.json next to this script), appended to.
 import { execFileSync } from 'node:child_process'
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Redis } from 'ioredis'
 import { RedisStore } from '../src/index.ts'
@@ -107,14 +107,12 @@ async function main(): Promise<void> {
   const prefix = 'fleet:'
   // The trips must reach Redis even on a loaded host: a long timeout, not the fallback.
   const tripper = new RedisStore({ client, prefix, commandTimeout: 5_000 })
-  const log = join(import.meta.dirname, 'measured.log')
   try {
     console.log(TABLE_HEAD)
     for (const point of points) {
       const result = await measure({ port: server.port, admin, tripper, prefix, worker }, point)
       save(out, result)
       const row = rowOf(result)
-      appendFileSync(log, `${row}\n`)
       console.log(row)
     }
   } finally {

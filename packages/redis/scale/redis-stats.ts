@@ -85,6 +85,8 @@ export type KeyMemory = Readonly<Record<string, { readonly keys: number; readonl
 
 /** The kind of a store key: its suffix (`s` state, `w` window, fleet `c`, `i`, `n`...). */
 function kindOf(key: string): string {
+  // The mark a recovering poll writes (one per instance, short-lived).
+  if (key.includes(':probe:')) return 'probe'
   if (key.includes('{~fleet}:n:')) return 'fleet:n'
   if (key.includes('{~fleet}:')) return `fleet:${key.slice(-1)}`
   return key.slice(key.lastIndexOf(':') + 1)

@@ -35,7 +35,8 @@ export function bytesPerBreaker(m: Measured): { fleet: number; window: number } 
   }
 }
 
-export function rowOf(m: Measured): string {
+/** `keptUp`: false marks the row "not kept up" (the fleet sent less than its settings call for). */
+export function rowOf(m: Measured, keptUp = true): string {
   const e = expected(m)
   const s = measuredScripts(m)
   const bytes = bytesPerBreaker(m)
@@ -44,7 +45,7 @@ export function rowOf(m: Measured): string {
   const downs = m.downs > 0 ? ` (${m.downs} store outages)` : ''
   return [
     '',
-    m.instances,
+    keptUp ? m.instances : `${m.instances} (not kept up)`,
     `${n(m.breakers)} (${m.busy})`,
     `${m.syncInterval} / ${m.pollInterval}`,
     `${n(e.flushes)} → ${n(s.flushes)}${downs}`,
