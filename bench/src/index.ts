@@ -11,6 +11,7 @@
  *   --redis       also run the RedisStore scenario (see redis.ts; needs redis-server on PATH)
  *   --clock=cpu   time in-process rounds by this process's CPU time (default) or `wall`
  *   --check       exit with code 1 when a target is missed (for CI)
+ *   --help        print this list
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -42,7 +43,33 @@ interface BenchArgs extends BenchConfig {
   readonly extra: { axios: boolean; fetch: boolean; nest: boolean; redis: boolean }
 }
 
+/** What `--help` prints, and what a bad command line is answered with. */
+const USAGE = `usage: npm run bench -- [options]
+  --rounds=N    measured rounds per scenario (default 15)
+  --quick       fewer ops and rounds, for a smoke run
+  --only=a,b    scenario ids to run: closed, failing, open, memory, adapters, metrics,
+                http, axios, fetch, nest, redis (default: the first six)
+  --http        also run the HTTP scenario (req/s over real sockets; information only)
+  --axios       also run axios against a local upstream
+  --fetch       also run the fetch adapter scenario
+  --nest        also run NestJS over HTTP per platform
+  --redis       also run the RedisStore scenario (needs redis-server on PATH)
+  --clock=cpu   time in-process rounds by CPU time (default) or wall
+  --check       exit with code 1 when a target is missed
+  --help        print this list`
+
+/** A command line that cannot be run: one line saying why, then the usage, exit code 2. */
+class UsageError extends Error {}
+
 function parseArgs(argv: string[]): BenchArgs {
+  try {
+    return parseStrictly(argv)
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error))
+  }
+}
+
+function parseStrictly(argv: string[]): BenchArgs {
   const { values } = parseCommandLine({
     args: argv,
     strict: true,
@@ -58,8 +85,13 @@ function parseArgs(argv: string[]): BenchArgs {
       redis: { type: 'boolean', default: false },
       clock: { type: 'string', default: 'cpu' },
       check: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
     },
   })
+  if (values.help) {
+    console.log(USAGE)
+    process.exit(0)
+  }
   const rounds = Number(values.rounds ?? (values.quick ? 5 : 15))
   if (!Number.isInteger(rounds) || rounds < 1)
     throw new Error(`--rounds must be a positive integer, got ${values.rounds}`)
@@ -156,4 +188,8 @@ async function main(): Promise<void> {
   if (config.check && checks.some((c) => !c.pass)) process.exitCode = 1
 }
 
-await main()
+await main().catch((error: unknown) => {
+  if (!(error instanceof UsageError)) throw error
+  console.error(`bench: ${error.message}\n\n${USAGE}`)
+  process.exitCode = 2
+})
