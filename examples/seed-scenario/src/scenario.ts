@@ -134,8 +134,8 @@ async function play(
   io.log(`waiting ${RECOVERY_TIMEOUT_MS / 1000} s for the probe...`)
   const waitStart = io.clock.now()
   // Wait in steps until the breaker itself says a probe is due, so that a timer firing a
-  // millisecond early on the real clock cannot turn the probe into a refusal. The state stays
-  // `open` meanwhile: it turns half_open only when the next call asks (no timers in the core).
+  // millisecond early on the real clock cannot turn the probe into a refusal. The core has no
+  // timers: the read that finds the open time over moves the circuit to half_open.
   for (let left = offer.circuit().retryAfterMs; left > 0; left = offer.circuit().retryAfterMs) {
     await io.wait(Math.min(1_000, left))
     const waited = ((io.clock.now() - waitStart) / 1000).toFixed(1)
