@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { readdirSync, readFileSync } from 'node:fs'
+import { dirname, extname, join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { AssetName } from './route.ts'
 
 /** A file of the page, read once. */
 export interface Asset {
@@ -9,11 +8,15 @@ export interface Asset {
   readonly body: Buffer
 }
 
-const CONTENT_TYPES: Readonly<Record<AssetName, string>> = {
-  'app.js': 'text/javascript; charset=utf-8',
-  'app.css': 'text/css; charset=utf-8',
-  'favicon.svg': 'image/svg+xml',
-}
+/**
+ * The content type of each kind of file served under `assets/`, by extension. Files of other
+ * kinds (the `index.html` template) are not served as they are.
+ */
+const CONTENT_TYPES: ReadonlyMap<string, string> = new Map([
+  ['.js', 'text/javascript; charset=utf-8'],
+  ['.css', 'text/css; charset=utf-8'],
+  ['.svg', 'image/svg+xml'],
+])
 
 /** The placeholder of `index.html` that becomes the mount prefix (with its trailing slash). */
 export const BASE_PLACEHOLDER = '%BASE%'
@@ -29,7 +32,7 @@ function assetsDir(): string {
 }
 
 let template: string | undefined
-const files = new Map<AssetName, Asset>()
+let files: ReadonlyMap<string, Asset> | undefined
 
 /** The HTML template, read on first use; throws when the package ships without it. */
 export function pageTemplate(): string {
@@ -37,12 +40,26 @@ export function pageTemplate(): string {
   return template
 }
 
-/** The asset `name`, read on first use; throws when the package ships without it. */
-export function asset(name: AssetName): Asset {
-  let found = files.get(name)
-  if (found === undefined) {
-    found = { contentType: CONTENT_TYPES[name], body: readFileSync(join(assetsDir(), name)) }
-    files.set(name, found)
+/**
+ * The file served as `assets/<path>`, where `path` is the request's own text after `assets/`
+ * (still percent-encoded, never decoded nor joined to a folder): an exact key of the map of
+ * every servable file, so `..`, encoded slashes, backslashes or NUL find nothing. The map is
+ * built on first use and never changes; reading it throws when the package ships without its
+ * `assets/` folder.
+ */
+export function findAsset(path: string): Asset | undefined {
+  files ??= readAssets(assetsDir())
+  return files.get(path)
+}
+
+/** Every file under `dir` (recursively) of a kind in CONTENT_TYPES, by its `/`-separated path. */
+function readAssets(dir: string): ReadonlyMap<string, Asset> {
+  const found = new Map<string, Asset>()
+  for (const entry of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    const contentType = CONTENT_TYPES.get(extname(entry.name))
+    if (contentType === undefined || !entry.isFile()) continue
+    const path = join(entry.parentPath, entry.name)
+    found.set(relative(dir, path).split(sep).join('/'), { contentType, body: readFileSync(path) })
   }
   return found
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { type ActionContext, handleAction } from './actions.ts'
-import { asset, renderPage } from './assets.ts'
+import { renderPage } from './assets.ts'
 import { EventHub } from './event-stream.ts'
 import { type FastifyDashboardPlugin, fastifyPlugin } from './fastify.ts'
 import { FleetCache } from './fleet.ts'
@@ -120,7 +120,7 @@ async function serve(
         'content-security-policy': CONTENT_SECURITY_POLICY,
       })
     case 'asset': {
-      const { contentType, body } = asset(route.asset)
+      const { contentType, body } = route.asset
       return send(req, res, 200, contentType, body)
     }
     case 'list':

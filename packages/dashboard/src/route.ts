@@ -1,19 +1,16 @@
 import type { IncomingMessage } from 'node:http'
+import { type Asset, findAsset } from './assets.ts'
 import type { DashboardAction } from './options.ts'
 
-/** The files of the page, by the name they are served under `assets/`. */
-export const ASSET_NAMES = ['app.js', 'app.css', 'favicon.svg'] as const
-
-/** One of {@link ASSET_NAMES}. */
-export type AssetName = (typeof ASSET_NAMES)[number]
+/** Where the page's files are served, under the mount prefix. */
+const ASSETS_PATH = '/assets/'
 
 const ACTIONS: ReadonlySet<string> = new Set<DashboardAction>(['open', 'disable', 'close', 'reset'])
-const ASSETS: ReadonlySet<string> = new Set(ASSET_NAMES)
 
 /** What a request asks for, relative to where the dashboard is mounted. */
 export type Route =
   | { readonly kind: 'page' }
-  | { readonly kind: 'asset'; readonly asset: AssetName }
+  | { readonly kind: 'asset'; readonly asset: Asset }
   | { readonly kind: 'list' }
   | { readonly kind: 'events' }
   | { readonly kind: 'circuit'; readonly name: string }
@@ -84,9 +81,11 @@ function routeOf(path: string): Route | null {
   if (path === '/') return { kind: 'page' }
   if (path === '/api/circuits') return { kind: 'list' }
   if (path === '/api/events') return { kind: 'events' }
+  if (path.startsWith(ASSETS_PATH)) {
+    const asset = findAsset(path.slice(ASSETS_PATH.length))
+    return asset === undefined ? null : { kind: 'asset', asset }
+  }
   const parts = path.split('/')
-  if (parts.length === 3 && parts[1] === 'assets' && ASSETS.has(parts[2]!))
-    return { kind: 'asset', asset: parts[2] as AssetName }
   if (parts[1] !== 'api' || parts[2] !== 'circuits' || parts.length > 5) return null
   const name = decodeSegment(parts[3]!)
   if (name === '') return null

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process'
+import { readdirSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
@@ -257,6 +258,49 @@ describe('page and assets', () => {
     expect(answer.headers['content-type']).toBe(type)
     expect(answer.text.length).toBeGreaterThan(0)
     expectCommonHeaders(answer)
+  })
+
+  it('serves every module of assets/js as JavaScript, with the common headers', async () => {
+    const { port } = await start()
+    const modules = readdirSync(join(import.meta.dirname, '../assets/js'))
+    expect(modules).toContain('api.js')
+    for (const file of modules) {
+      const answer = await ask(port, { path: `/assets/js/${file}` })
+      expect(answer.status, file).toBe(200)
+      expect(answer.headers['content-type'], file).toBe('text/javascript; charset=utf-8')
+      expect(answer.text, file).toContain('// @ts-check')
+      expectCommonHeaders(answer)
+    }
+  })
+
+  it('answers 404 to asset paths that are not exactly a file: no traversal, no decoding', async () => {
+    const { port } = await start()
+    for (const path of [
+      '/assets/../package.json',
+      '/assets/%2e%2e/src/index.ts',
+      '/assets/%2E%2E/package.json',
+      '/assets/js/../app.js',
+      '/assets/./app.js',
+      '/assets//app.js',
+      '/assets/js%2fmain.js',
+      '/assets/js%2Fapi.js',
+      '/assets/js%5Capi.js',
+      '/assets/js\\api.js',
+      '/assets/js/api.js%00',
+      '/assets/js/api.js%00.png',
+      '/assets/%6A%73/api.js',
+      '/assets/index.html',
+      '/assets/js',
+      '/assets/js/',
+      '/assets/',
+      '/assets/js/types.ts',
+      `/assets/${encodeURIComponent('<img src=x onerror=alert(1)>')}.js`,
+    ]) {
+      const answer = await ask(port, { path })
+      expect(answer.status, path).toBe(404)
+      expect(answer.text, path).not.toContain('@ts-check')
+      expectCommonHeaders(answer)
+    }
   })
 
   it('redirects the prefix without its slash', async () => {
