@@ -44,8 +44,11 @@ describe('bounded memory', () => {
       growth('redis', server.port),
       growth('down', refused),
     ])
-    // Before the fix a RedisStore kept ~220 bytes per name ever seen: 11 MB here.
-    expect(redis).toBeLessThan(memory + 1_500_000)
+    // Before the fix a RedisStore kept ~220 bytes per name ever seen: 11 MB here. Since the
+    // store also writes fleet membership, a run with Redis reads 1.2 to 2.0 MB above the
+    // in-memory registry here (it does not grow in step with the names: 100,000 names have
+    // read from -0.1 to 2.9 MB), hence 3 MB: far below what 60 bytes kept per name would give.
+    expect(redis).toBeLessThan(memory + 3_000_000)
     expect(down).toBeLessThan(memory + 1_500_000)
   }, 60_000)
 
