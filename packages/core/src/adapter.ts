@@ -27,5 +27,6 @@ export {
   timeoutResponse,
 } from './http.ts'
 export { breakerName, OPTION_NAMES, resolveOptions, usedByStrategy } from './resolve-options.ts'
+export { NO_TOTALS } from './totals.ts'
 export { failureRate, slowCallRate } from './trip.ts'
 export { type Check, checks } from './validate.ts'

@@ -1,4 +1,5 @@
 import type { BreakerMode, CircuitSnapshot, CircuitState, CircuitTotals } from '@tripswitch/core'
+import { NO_TOTALS } from '@tripswitch/core/adapter'
 
 /** One circuit of this instance, as the API and the event stream show it. */
 export interface CircuitView {
@@ -129,19 +130,6 @@ export function circuitView(snapshot: CircuitSnapshot, callsPerSecond: number): 
     callsPerSecond,
   }
 }
-
-const NO_TOTALS: CircuitTotals = Object.freeze({
-  calls: 0,
-  successful: 0,
-  failed: 0,
-  ignored: 0,
-  notPermitted: 0,
-  busy: 0,
-  timeouts: 0,
-  fallbacks: 0,
-  slowCalls: 0,
-  transitions: Object.freeze({}),
-})
 
 /** The view of a circuit only the shared store knows: its shared state, no local counts. */
 export function fleetOnlyView(fleet: FleetCircuitView): CircuitView {
