@@ -1,10 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer, type RequestListener, type Server } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { CircuitBreaker } from '@tripswitch/core'
 import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core'
+import { type Listening, listen } from './helpers.ts'
+
+export { type Listening, listen }
 
 /** Debian's Chromium; TRIPSWITCH_CHROMIUM points elsewhere (macOS, a snap). */
 export const CHROMIUM_PATH: string = process.env.TRIPSWITCH_CHROMIUM || '/usr/bin/chromium'
@@ -87,30 +88,6 @@ export async function watchPage(page: Page): Promise<PageWatch> {
   return {
     ...watch,
     cspViolations: () => page.evaluate(() => window.__cspViolations ?? []),
-  }
-}
-
-/** A listening server on 127.0.0.1 and a port of its own. */
-export interface Listening {
-  readonly server: Server
-  /** `http://127.0.0.1:PORT` */
-  readonly url: string
-  close(): Promise<void>
-}
-
-/** Serves `listener` on 127.0.0.1 on a free port. */
-export async function listen(listener: RequestListener): Promise<Listening> {
-  const server = createServer(listener)
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  return {
-    server,
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections()
-        server.close(() => resolve())
-      }),
   }
 }
 

@@ -15,6 +15,8 @@ import { createDashboard, type Dashboard, type DashboardOptions } from '../src/i
 export interface Listening {
   readonly server: Server
   readonly port: number
+  /** `http://127.0.0.1:PORT` */
+  readonly url: string
   close(): Promise<void>
 }
 
@@ -26,6 +28,7 @@ export async function listen(listener: RequestListener): Promise<Listening> {
   return {
     server,
     port,
+    url: `http://127.0.0.1:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections()
