@@ -44,6 +44,32 @@ function linePoints(samples, value, { now, span, width, height }) {
   return parts.join(' ')
 }
 
+/**
+ * Draws `value` of `samples` as the points of `line`.
+ * @param {SVGElement} line a polyline
+ * @param {readonly Sample[]} samples
+ * @param {(s: Sample) => number} value
+ * @param {{ now: number, span: number, width: number, height: number }} frame
+ */
+function drawLine(line, samples, value, frame) {
+  setAttr(line, 'points', linePoints(samples, value, frame))
+}
+
+/**
+ * The samples and frame of `name`'s chart when they changed since `chart` last drew, else null.
+ * @param {{ version: number, width: number, height: number }} chart
+ * @param {string} name
+ * @param {number} now
+ */
+function changedFrame(chart, name, now) {
+  const version = model.historyVersion.get(name) ?? 0
+  if (version === chart.version) return null
+  chart.version = version
+  const samples = model.history.get(name) ?? []
+  const frame = { now, span: chartSpan(samples, now), width: chart.width, height: chart.height }
+  return { samples, frame }
+}
+
 /** A sparkline of one circuit's failure rate. */
 export class Sparkline {
   constructor() {
@@ -69,16 +95,10 @@ export class Sparkline {
    * @param {number} now
    */
   update(name, now) {
-    const version = model.historyVersion.get(name) ?? 0
-    if (version === this.version) return
-    this.version = version
-    const samples = model.history.get(name) ?? []
-    const frame = { now, span: chartSpan(samples, now), width: this.width, height: this.height }
-    setAttr(
-      this.line,
-      'points',
-      linePoints(samples, (s) => s.failureRate, frame),
-    )
+    const changed = changedFrame(this, name, now)
+    if (changed === null) return
+    const { samples, frame } = changed
+    drawLine(this.line, samples, (s) => s.failureRate, frame)
     const peak = samples.reduce((max, s) => Math.max(max, s.failureRate || 0), 0)
     const label = `Failure rate over the last ${spanLabel(frame.span)}, peak ${percent(peak)}`
     setAttr(this.root, 'aria-label', label)
@@ -127,21 +147,11 @@ export class HistoryChart {
    * @param {number} now
    */
   update(name, now) {
-    const version = model.historyVersion.get(name) ?? 0
-    if (version === this.version) return
-    this.version = version
-    const samples = model.history.get(name) ?? []
-    const frame = { now, span: chartSpan(samples, now), width: this.width, height: this.height }
-    setAttr(
-      this.failure,
-      'points',
-      linePoints(samples, (s) => s.failureRate, frame),
-    )
-    setAttr(
-      this.slow,
-      'points',
-      linePoints(samples, (s) => s.slowCallRate, frame),
-    )
+    const changed = changedFrame(this, name, now)
+    if (changed === null) return
+    const { samples, frame } = changed
+    drawLine(this.failure, samples, (s) => s.failureRate, frame)
+    drawLine(this.slow, samples, (s) => s.slowCallRate, frame)
     setText(this.start, `−${spanLabel(frame.span)}`)
   }
 }
