@@ -11,32 +11,58 @@ interface Instruments {
   readonly transitions: Observable
 }
 
+/** Each instrument: kind, name, description and unit. */
+const SPECS = {
+  state: [
+    'gauge',
+    'tripswitch.circuit.state',
+    'Circuit state, one series per state: 1 for the current one, 0 for the others.',
+    '1',
+  ],
+  calls: [
+    'counter',
+    'tripswitch.calls',
+    'Calls by how they ended (tripswitch.call.kind).',
+    '{call}',
+  ],
+  failureRate: [
+    'gauge',
+    'tripswitch.circuit.failure_rate',
+    'Failures / calls in the current window (0 to 1).',
+    '1',
+  ],
+  slowCallRate: [
+    'gauge',
+    'tripswitch.circuit.slow_call_rate',
+    'Slow calls / calls in the current window (0 to 1).',
+    '1',
+  ],
+  buffered: [
+    'gauge',
+    'tripswitch.circuit.buffered_calls',
+    'Calls counted in the current window.',
+    '{call}',
+  ],
+  transitions: [
+    'counter',
+    'tripswitch.circuit.transitions',
+    'State transitions by edge (tripswitch.state.from, tripswitch.state.to).',
+    '{transition}',
+  ],
+} as const satisfies Record<keyof Instruments, readonly [string, string, string, string]>
+
 function createInstruments(meter: Meter): Instruments {
+  const create = ([kind, name, description, unit]: (typeof SPECS)[keyof Instruments]) =>
+    kind === 'gauge'
+      ? meter.createObservableGauge(name, { description, unit })
+      : meter.createObservableCounter(name, { description, unit })
   return {
-    state: meter.createObservableGauge('tripswitch.circuit.state', {
-      description: 'Circuit state, one series per state: 1 for the current one, 0 for the others.',
-      unit: '1',
-    }),
-    calls: meter.createObservableCounter('tripswitch.calls', {
-      description: 'Calls by how they ended (tripswitch.call.kind).',
-      unit: '{call}',
-    }),
-    failureRate: meter.createObservableGauge('tripswitch.circuit.failure_rate', {
-      description: 'Failures / calls in the current window (0 to 1).',
-      unit: '1',
-    }),
-    slowCallRate: meter.createObservableGauge('tripswitch.circuit.slow_call_rate', {
-      description: 'Slow calls / calls in the current window (0 to 1).',
-      unit: '1',
-    }),
-    buffered: meter.createObservableGauge('tripswitch.circuit.buffered_calls', {
-      description: 'Calls counted in the current window.',
-      unit: '{call}',
-    }),
-    transitions: meter.createObservableCounter('tripswitch.circuit.transitions', {
-      description: 'State transitions by edge (tripswitch.state.from, tripswitch.state.to).',
-      unit: '{transition}',
-    }),
+    state: create(SPECS.state),
+    calls: create(SPECS.calls),
+    failureRate: create(SPECS.failureRate),
+    slowCallRate: create(SPECS.slowCallRate),
+    buffered: create(SPECS.buffered),
+    transitions: create(SPECS.transitions),
   }
 }
 
