@@ -16,6 +16,10 @@
  * round, rotating order, forced GC before each); the added time is the median over rounds of
  * the per-round difference (paired). Every guarded app gets its own registry, and the run fails
  * if its breakers did not see every request as a success.
+ *
+ * Bytes allocated per request are measured too, in rounds of their own (see allocation.ts): time
+ * on a shared machine swings with its load, allocation hardly does, so that column shows a
+ * change an adapter makes when the µs cannot. The µs stay the checked figure.
  */
 
 import { IncomingMessage, type RequestListener, ServerResponse } from 'node:http'
@@ -32,6 +36,7 @@ import tripswitchFastify from '@tripswitch/fastify'
 import axios, { type AxiosResponse, type InternalAxiosRequestConfig } from 'axios'
 import express, { type RequestHandler } from 'express'
 import Fastify, { type FastifyInstance } from 'fastify'
+import { type AllocationSamples, measureAllocation } from './allocation.ts'
 import {
   type BenchConfig,
   type Contender,
@@ -43,7 +48,14 @@ import {
   scaledOps,
 } from './harness.ts'
 import { appModule } from './nest.ts'
-import { formatRatio, formatUs, type Scenario, type Table, type TargetCheck } from './report.ts'
+import {
+  formatInt,
+  formatRatio,
+  formatUs,
+  type Scenario,
+  type Table,
+  type TargetCheck,
+} from './report.ts'
 
 /** Target: at most this many µs added per request by each adapter. */
 const TARGET_US = 2
@@ -76,6 +88,23 @@ export function addedNs(samples: Samples, baseline: Samples): number {
 }
 
 type DispatchFunc = RequestListener
+
+/** Time per request (the checked figure), then bytes allocated per request, for each contender. */
+async function measureBoth(
+  contenders: readonly Contender[],
+  config: BenchConfig,
+  ops: number,
+): Promise<Pick<Group, 'samples' | 'bytes'>> {
+  const samples = await measure(contenders, roundsOf(config, ops))
+  // Bytes barely move between rounds: half the rounds are plenty.
+  const bytes = await measureAllocation(contenders, Math.max(3, Math.ceil(config.rounds / 2)), ops)
+  return { samples, bytes }
+}
+
+/** Median over rounds of (contender − baseline) bytes per request, paired round by round. */
+function addedBytes(samples: AllocationSamples, baseline: AllocationSamples): number {
+  return median(samples.bytesPerOp.map((b, round) => b - baseline.bytesPerOp[round]!))
+}
 
 /** Stands in for a connected socket: accepts every write at once and discards it. */
 class NullSocket extends Writable {
@@ -123,6 +152,8 @@ interface Group {
   readonly adapter: string
   readonly title: string
   readonly samples: Samples[]
+  /** Bytes allocated per request, per row (same order as `samples`). */
+  readonly bytes: AllocationSamples[]
   /** Rows (by index) whose added time is checked against the target; the rest inform. */
   readonly checked: readonly number[]
   readonly note?: string
@@ -150,20 +181,21 @@ async function expressGroup(config: BenchConfig, ops: number): Promise<Group> {
     async (n) => {
       for (let i = 0; i < n; i++) await get(app, '/hello')
     }
-  const samples = await measure(
+  const measured = await measureBoth(
     [
       { name: 'express', run: loop(bare) },
       { name: '+ circuitBreaker() on the route', run: loop(guarded) },
       { name: '+ app.use(circuitBreaker())', run: loop(used) },
     ],
-    roundsOf(config, ops),
+    config,
+    ops,
   )
   assertGuarded('express route', onRoute, ops)
   assertGuarded('express app.use', onUse, ops)
   return {
     adapter: 'Express',
     title: 'Express 5, GET /hello (JSON) into the app, no socket',
-    samples,
+    ...measured,
     checked: [1, 2],
   }
 }
@@ -200,21 +232,22 @@ async function fastifyGroup(config: BenchConfig, ops: number): Promise<Group> {
       for (let i = 0; i < n; i++) await get(dispatch, '/hello')
     }
   try {
-    const samples = await measure(
+    const measured = await measureBoth(
       [
         { name: 'fastify', run: loop(bare) },
         { name: '+ @tripswitch/fastify, route config', run: loop(configured) },
         { name: '+ @tripswitch/fastify, preHandler', run: loop(preHandler) },
         { name: '+ @fastify/circuit-breaker (for comparison)', run: loop(theirs) },
       ],
-      roundsOf(config, ops),
+      config,
+      ops,
     )
     assertGuarded('fastify route config', configured.circuitBreakers, ops)
     assertGuarded('fastify preHandler', preHandler.circuitBreakers, ops)
     return {
       adapter: 'Fastify',
       title: 'Fastify 5, GET /hello (JSON) into app.routing, no socket',
-      samples,
+      ...measured,
       checked: [1, 2],
     }
   } finally {
@@ -240,23 +273,24 @@ async function nestGroup(config: BenchConfig, ops: number): Promise<Group> {
       for (let i = 0; i < n; i++) await get(app, '/hello')
     }
   try {
-    const samples = await measure(
+    const measured = await measureBoth(
       [
         { name: 'nest (platform-express)', run: loop(bare) },
         { name: '+ a pass-through interceptor (for comparison)', run: loop(noop) },
         { name: '+ @CircuitBreaker()', run: loop(guarded) },
       ],
-      roundsOf(config, ops),
+      config,
+      ops,
     )
     assertGuarded('nest @CircuitBreaker()', registry, ops)
     return {
       adapter: 'Nest',
       title: 'NestJS 11 on Express, GET /hello (JSON) into the app, no socket',
-      samples,
+      ...measured,
       checked: [2],
       note:
         "The pass-through row is Nest's interceptor machinery, which any interceptor pays;" +
-        ` @CircuitBreaker() over it: ${signedUs(addedNs(samples[2]!, samples[1]!))} µs.`,
+        ` @CircuitBreaker() over it: ${signedUs(addedNs(measured.samples[2]!, measured.samples[1]!))} µs.`,
     }
   } finally {
     await Promise.all(apps.map((app) => app.close()))
@@ -294,27 +328,29 @@ async function axiosGroup(config: BenchConfig, ops: number): Promise<Group> {
     async (n) => {
       for (let i = 0; i < n; i++) await http.get('/hello')
     }
-  const samples = await measure(
+  const measured = await measureBoth(
     [
       { name: 'axios', run: loop(bare) },
       { name: '+ attachCircuitBreaker (origin key)', run: loop(byOrigin) },
       { name: '+ attachCircuitBreaker (fixed key)', run: loop(byKey) },
       { name: '+ a no-op async interceptor pair (for comparison)', run: loop(noop) },
     ],
-    roundsOf(config, ops),
+    config,
+    ops,
   )
   assertGuarded('axios origin key', origin, ops)
   assertGuarded('axios fixed key', fixed, ops)
   return {
     adapter: 'axios',
     title: 'axios 1, GET /hello through an adapter that answers at once',
-    samples,
+    ...measured,
     checked: [1, 2],
   }
 }
 
 function groupTable(index: string, group: Group): Table {
   const [bare] = group.samples
+  const [bareBytes] = group.bytes
   const rows = group.samples.map((s, i) => [
     s.name,
     formatUs(median(s.nsPerOp)),
@@ -323,11 +359,24 @@ function groupTable(index: string, group: Group): Table {
     i === 0
       ? '1.00×'
       : formatRatio(median(s.nsPerOp.map((ns, round) => ns / bare!.nsPerOp[round]!))),
+    formatInt(median(group.bytes[i]!.bytesPerOp)),
+    i === 0 ? '' : signedInt(addedBytes(group.bytes[i]!, bareBytes!)),
   ])
-  const head = ['contender', 'median µs/req', 'p10 – p90 µs/req', 'added µs', `vs ${bare!.name}`]
+  const head = [
+    'contender',
+    'median µs/req',
+    'p10 – p90 µs/req',
+    'added µs',
+    `vs ${bare!.name}`,
+    'bytes/req',
+    'added bytes',
+  ]
   const table = { title: `${index}. ${group.title}`, head, rows }
   return group.note === undefined ? table : { ...table, note: group.note }
 }
+
+/** A difference in bytes with its sign. */
+const signedInt = (n: number): string => `${n < 0 ? '' : '+'}${formatInt(n)}`
 
 function groupChecks(group: Group): TargetCheck[] {
   const [bare] = group.samples
@@ -356,7 +405,9 @@ export const adapters: Scenario = {
     const last = tables.length - 1
     tables[last] = {
       ...tables[last]!,
-      note: 'added µs = median over rounds of the per-round difference against the first row (paired); no sockets in the loop.',
+      note:
+        'added µs = median over rounds of the per-round difference against the first row (paired); no sockets in the loop.' +
+        ' bytes/req = heap allocated per request (v8.GCProfiler: heap growth plus what each GC freed), median over rounds; added bytes likewise paired. Steadier than µs under load; µs stays the checked figure.',
     }
     return { tables, checks: groups.flatMap(groupChecks) }
   },
