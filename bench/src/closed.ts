@@ -1,4 +1,6 @@
 /** Scenario 1: overhead of a closed breaker around a call that always succeeds. */
+
+import { systemClock } from '@tripswitch/core'
 import {
   type BenchConfig,
   type Contender,
@@ -7,7 +9,6 @@ import {
   pairedRatio,
   scaledOps,
 } from './harness.ts'
-import { systemClock } from '@tripswitch/core'
 import { assertState, cockatiel, LIBRARIES, opossum, stateOf, tripswitch } from './libraries.ts'
 import { formatRatio, type Scenario, timingTable } from './report.ts'
 
