@@ -6,11 +6,11 @@
  * unusual (native, bound, a proxy) gets a signal.
  */
 export function asksForSignal(fn: (...args: never[]) => unknown): boolean {
-  if (fn.length > 0) return true
-  // A function called again is read once (the verdict goes with it when it is collected).
+  // A function called again is read once (the verdict goes with it when it is collected). The
+  // verdict is looked up first: `fn.length` is an accessor that costs more than the lookup.
   let asks = verdicts.get(fn)
   if (asks === undefined) {
-    asks = readsArguments(fn)
+    asks = fn.length > 0 || readsArguments(fn)
     verdicts.set(fn, asks)
   }
   return asks
