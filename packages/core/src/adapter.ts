@@ -5,6 +5,7 @@
  * helper. Tripswitch's own adapters (Express, Fastify, NestJS, axios, fetch) are built on it, and
  * so can be a third party's.
  */
+export { CircuitReading, everyBreaker, readCircuit } from './circuit-reading.ts'
 export { classifyError, filterThrownError } from './classify.ts'
 export { schedule } from './clock.ts'
 export { Deadlines, type Waiting } from './deadlines.ts'

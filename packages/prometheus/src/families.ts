@@ -1,10 +1,11 @@
-import { type CircuitSnapshot, CircuitState } from '@tripswitch/core'
+import { CircuitState } from '@tripswitch/core'
+import type { CircuitColumn, CircuitTable } from './circuit-table.ts'
 import { type ExtraLabels, extraLabels, NAME_ONLY } from './exposition.ts'
 
 /** Receives one series of a circuit: its labels beside `name`, and its value. */
 export type EmitSeries = (extra: ExtraLabels, value: number) => void
 
-/** One metric family exported per breaker registry, made from each circuit's snapshot. */
+/** One metric family exported per breaker registry, made from each circuit's row of a table. */
 export interface FamilySpec {
   /** Name after the prefix, e.g. `circuit_state`. */
   readonly suffix: string
@@ -12,13 +13,15 @@ export interface FamilySpec {
   readonly type: 'gauge' | 'counter'
   /** Every label of the family, `name` first. */
   readonly labelNames: readonly string[]
-  /** Emits the series of one circuit. */
-  readonly series: (snapshot: CircuitSnapshot, emit: EmitSeries) => void
+  /** Emits the series of circuit `i` of `table`. */
+  readonly series: (table: CircuitTable, i: number, emit: EmitSeries) => void
+  /** How many series {@link series} emits for circuit `i`. */
+  readonly lines: (table: CircuitTable, i: number) => number
 }
 
 const STATES = Object.values(CircuitState).map((state) => [state, extraLabels({ state })] as const)
 
-/** Kinds of `calls_total`, each with the field of `snapshot().totals` it reads. */
+/** Kinds of `calls_total`, each with the column (a field of `snapshot().totals`) it reads. */
 const CALL_KINDS = (
   [
     ['successful', 'successful'],
@@ -28,7 +31,7 @@ const CALL_KINDS = (
     ['timeout', 'timeouts'],
     ['busy', 'busy'],
   ] as const
-).map(([kind, field]) => [extraLabels({ kind }), field] as const)
+).map(([kind, field]) => [extraLabels({ kind }), field as CircuitColumn] as const)
 
 // Edges come from core's states (at most 25 of them): their labels are made once per process.
 const EDGES = new Map<string, ExtraLabels>()
@@ -43,17 +46,14 @@ function edgeLabels(edge: string): ExtraLabels {
   return labels
 }
 
-function oneSeries(
-  suffix: string,
-  help: string,
-  read: (snapshot: CircuitSnapshot) => number,
-): FamilySpec {
+function oneSeries(suffix: string, help: string, column: CircuitColumn): FamilySpec {
   return {
     suffix,
     help,
     type: 'gauge',
     labelNames: ['name'],
-    series: (snapshot, emit) => emit(NAME_ONLY, read(snapshot)),
+    series: (table, i, emit) => emit(NAME_ONLY, table.values[column][i]!),
+    lines: () => 1,
   }
 }
 
@@ -64,39 +64,43 @@ export const FAMILIES: readonly FamilySpec[] = [
     help: 'Circuit state, one series per state: 1 for the current one, 0 for the others.',
     type: 'gauge',
     labelNames: ['name', 'state'],
-    series: (snapshot, emit) => {
-      for (const [state, extra] of STATES) emit(extra, state === snapshot.state ? 1 : 0)
+    series: (table, i, emit) => {
+      const current = table.states[i]
+      for (const [state, extra] of STATES) emit(extra, state === current ? 1 : 0)
     },
+    lines: () => STATES.length,
   },
   {
     suffix: 'calls_total',
     help: 'Calls by how they ended: successful, failed (timeouts included), ignored, not_permitted (refused by the open circuit), timeout, busy (past maxConcurrent).',
     type: 'counter',
     labelNames: ['name', 'kind'],
-    series: (snapshot, emit) => {
-      for (const [extra, field] of CALL_KINDS) emit(extra, snapshot.totals[field])
+    series: (table, i, emit) => {
+      for (const [extra, column] of CALL_KINDS) emit(extra, table.values[column][i]!)
     },
+    lines: () => CALL_KINDS.length,
   },
   oneSeries(
     'failure_rate',
     'Failures / calls in the current window (0 to 1; 0 without calls).',
-    (s) => s.failureRate,
+    'failureRate',
   ),
   oneSeries(
     'slow_call_rate',
     'Slow calls / calls in the current window (0 to 1; 0 without calls).',
-    (s) => s.slowCallRate,
+    'slowCallRate',
   ),
-  oneSeries('buffered_calls', 'Calls counted in the current window.', (s) => s.calls),
+  oneSeries('buffered_calls', 'Calls counted in the current window.', 'calls'),
   {
     suffix: 'transitions_total',
     help: 'State transitions by edge.',
     type: 'counter',
     labelNames: ['name', 'from', 'to'],
     // Only the edges a breaker has taken have a series.
-    series: (snapshot, emit) => {
-      for (const edge in snapshot.totals.transitions)
-        emit(edgeLabels(edge), snapshot.totals.transitions[edge]!)
+    series: (table, i, emit) => {
+      for (let k = table.edgeStart[i]!; k < table.edgeStart[i + 1]!; k++)
+        emit(edgeLabels(table.edges[k]!), table.edgeCounts[k]!)
     },
+    lines: (table, i) => table.edgeStart[i + 1]! - table.edgeStart[i]!,
   },
 ]

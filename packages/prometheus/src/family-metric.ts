@@ -1,7 +1,10 @@
 import { type Registry, Registry as RegistryClass, type RegistryContentType } from 'prom-client'
+import type { ByteWriter } from './byte-writer.ts'
+import type { CircuitTable } from './circuit-table.ts'
 import { type ExtraLabels, escapeLabelValue, FamilyText, wellFormed } from './exposition.ts'
 import type { FamilySpec } from './families.ts'
-import type { Scrape } from './scrape.ts'
+import { FamilyBytes, type FamilyShape } from './family-bytes.ts'
+import type { ScrapeReader } from './scrape.ts'
 
 /** A series as prom-client's registry reads it. */
 interface Value {
@@ -22,6 +25,12 @@ export interface FamilyObject {
 
 const OPENMETRICS: string = RegistryClass.OPENMETRICS_CONTENT_TYPE
 
+/** The tables of one streamed scrape: each breaker registry read once, when first needed. */
+export interface ScrapeTables {
+  /** The table of `reader`'s registry for this scrape. */
+  of(reader: ScrapeReader): CircuitTable
+}
+
 /**
  * The `sharedLabels` of a series: none, but always the same object. prom-client formats a
  * series' shared labels through a cache keyed by that object; without one it makes a fresh `{}`
@@ -35,6 +44,7 @@ const NO_SHARED_LABELS: Readonly<Record<string, string>> = Object.freeze({})
  * scrape when asked (`get()` for `getMetricsAsJSON`, `getForPromString()` for `metrics()`),
  * and writes the text of its series itself (see {@link FamilyText}): prom-client's per-series
  * formatting costs 1 to 2 µs a line, about 200 ms for the 140,000 lines of 10,000 breakers.
+ * {@link writeBytes} writes the same text as bytes, for `metricsHandler`.
  */
 export class FamilyMetric {
   /** The metric name. prom-client strips `_total` off a counter's for OpenMetrics text. */
@@ -44,12 +54,15 @@ export class FamilyMetric {
   readonly labelNames: readonly string[]
   readonly aggregator = 'sum'
 
+  private readonly bytes: FamilyBytes
+
   constructor(
     prefix: string,
     private readonly spec: FamilySpec,
-    private readonly read: () => Scrape,
+    private readonly reader: ScrapeReader,
     private readonly register: Registry<RegistryContentType>,
   ) {
+    this.bytes = new FamilyBytes(spec)
     this.name = `${prefix}${spec.suffix}`
     this.help = spec.help
     this.type = spec.type
@@ -63,22 +76,40 @@ export class FamilyMetric {
 
   /** The family for prom-client's text: its lines already written (see {@link FamilyText}). */
   async getForPromString(): Promise<FamilyObject> {
-    const defaults = defaultLabelsOf(this.register)
+    const shape = this.shape()
     // Default labels that cannot be read: prom-client formats every series itself.
-    if (defaults === null) return this.withValues(this.values(true))
-    const openMetrics = this.register.contentType === OPENMETRICS
-    // Where prom-client would add the suffix to the last line, it is written on the others.
-    const lineName = openMetrics && this.type === 'counter' ? `${this.name}_total` : this.name
-    const { snapshots, escapedNames } = this.read()
-    const close = `${defaultLabelsText(defaults, this.labelNames)}} `
-    const text = new FamilyText(lineName, close)
-    for (let i = 0; i < snapshots.length; i++) {
-      const snapshot = snapshots[i]!
-      text.circuit(snapshot.name, escapedNames[i]!)
-      this.spec.series(snapshot, text.emit)
+    if (shape === null) return this.withValues(this.values(true))
+    const table = this.reader.read()
+    const text = new FamilyText(shape.lineName, shape.close)
+    for (let i = 0; i < table.size; i++) {
+      text.circuit(table.names[i]!, table.escapedNames[i]!)
+      this.spec.series(table, i, text.emit)
     }
     const last = text.finish(this.name)
     return this.withValues(last === null ? [] : [{ ...last, sharedLabels: NO_SHARED_LABELS }])
+  }
+
+  /**
+   * Writes the family's text, byte for byte what `register.metrics()` writes for it, with the
+   * table of `tables`. False, writing nothing, when prom-client must format it (default labels
+   * that cannot be read).
+   */
+  async writeBytes(writer: ByteWriter, tables: ScrapeTables): Promise<boolean> {
+    const shape = this.shape()
+    if (shape === null) return false
+    await this.bytes.write(writer, shape, tables.of(this.reader))
+    return true
+  }
+
+  /** The fixed parts of the family's text now, or null when the default labels cannot be read. */
+  private shape(): FamilyShape | null {
+    const defaults = defaultLabelsOf(this.register)
+    if (defaults === null) return null
+    const openMetrics = this.register.contentType === OPENMETRICS
+    // Where prom-client would add the suffix to the last line, it is written on the others.
+    const lineName = openMetrics && this.type === 'counter' ? `${this.name}_total` : this.name
+    const close = `${defaultLabelsText(defaults, this.labelNames)}} `
+    return { name: this.name, help: this.help, type: this.type, lineName, close }
   }
 
   /** Values are made at each scrape, never kept: nothing to reset. */
@@ -96,9 +127,10 @@ export class FamilyMetric {
       const labels = { name, ...extra.labels }
       out.push(forText ? { labels, value, sharedLabels: NO_SHARED_LABELS } : { labels, value })
     }
-    for (const snapshot of this.read().snapshots) {
-      name = wellFormed(snapshot.name)
-      this.spec.series(snapshot, emit)
+    const table = this.reader.read()
+    for (let i = 0; i < table.size; i++) {
+      name = wellFormed(table.names[i]!)
+      this.spec.series(table, i, emit)
     }
     return out
   }

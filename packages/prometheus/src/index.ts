@@ -1,4 +1,9 @@
 export {
+  type MetricsHandler,
+  type MetricsHandlerOptions,
+  metricsHandler,
+} from './metrics-handler.ts'
+export {
   type PrometheusMetricsOptions,
   type ResolvedMetricsOptions,
   resolveMetricsOptions,

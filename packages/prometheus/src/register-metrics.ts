@@ -18,9 +18,10 @@ const REGISTRY_METHODS = ['snapshot', 'list', 'has', 'get', 'on']
 
 /**
  * Exports the breakers of `registry` as Prometheus metrics in a prom-client registry. Values
- * are read from `registry.snapshot()` when scraped: nothing runs on a call's path (unless
- * `histogram` is on). Series follow the registry: an evicted breaker's disappear at the next
- * scrape.
+ * are read from the breakers when scraped (what `registry.snapshot()` would say, without making
+ * the snapshots): nothing runs on a call's path (unless `histogram` is on). Series follow the
+ * registry: an evicted breaker's disappear at the next scrape. Serve them with
+ * {@link metricsHandler} (streamed) or `register.metrics()` (one string).
  * @returns a function removing the metrics again.
  * @throws {InvalidOptionsError} for a bad option, or a prefix already used in `register`.
  */
@@ -31,10 +32,9 @@ export function registerMetrics(
   checks.objectWith(REGISTRY_METHODS, 'a CircuitBreakerRegistry')(registry, 'registry')
   const { register, prefix, histogram, buckets, store } = resolveMetricsOptions(options)
   const reader = new ScrapeReader(registry)
-  const read = () => reader.read()
   const metrics: Metric[] = FAMILIES.map(
     // Not a prom-client class, but what its registry reads from one (see FamilyMetric).
-    (spec) => new FamilyMetric(prefix, spec, read, register) as unknown as Metric,
+    (spec) => new FamilyMetric(prefix, spec, reader, register) as unknown as Metric,
   )
   if (store !== undefined) metrics.push(storeGauge(prefix, store))
   const durations = histogram
@@ -46,7 +46,6 @@ export function registerMetrics(
     registerAll(register, metrics, prefix)
   } catch (error) {
     durations?.close()
-    reader.close()
     throw error
   }
   let registered = true
@@ -54,7 +53,6 @@ export function registerMetrics(
     if (!registered) return
     registered = false
     durations?.close()
-    reader.close()
     // By the names registered under: prom-client renames a counter for OpenMetrics text.
     names.forEach((name, i) => {
       if (register.getSingleMetric(name) === metrics[i]) register.removeSingleMetric(name)

@@ -1,61 +1,46 @@
-import {
-  type CircuitBreakerRegistry,
-  type CircuitSnapshot,
-  OVERFLOW_BREAKER_NAME,
-} from '@tripswitch/core'
-import { escapeLabelValue } from './exposition.ts'
+import type { CircuitBreakerRegistry } from '@tripswitch/core'
+import { CircuitTable } from './circuit-table.ts'
 
-/** The circuits of one scrape: each snapshot, and its name escaped for the text format. */
-export interface Scrape {
-  readonly snapshots: readonly CircuitSnapshot[]
-  /** `escapedNames[i]` is `snapshots[i].name` as written between quotes. */
-  readonly escapedNames: readonly string[]
-}
+/** Tables kept for reuse beyond the one being read: enough for a few concurrent scrapes. */
+const SPARE_TABLES = 4
 
 /**
- * The snapshots of one scrape, read once and shared by every metric. prom-client asks all its
- * metrics for their values synchronously, one after another, before awaiting any: a reading
- * stays valid until the microtask queue runs, so a scrape costs one snapshot per breaker
- * however many metrics, and the next scrape reads afresh. Nothing is kept between scrapes, so
- * an evicted breaker's series disappear at the next one.
+ * The circuits of a breaker registry read for scrapes, into {@link CircuitTable}s reused scrape
+ * after scrape. Nothing else is kept between scrapes, so an evicted breaker's series disappear
+ * at the next one.
  */
 export class ScrapeReader {
-  private cached: Scrape | null = null
-  private overflowed: boolean
-  private readonly stopWatching: () => void
+  private cached: CircuitTable | null = null
+  private readonly spare: CircuitTable[] = []
 
-  constructor(private readonly registry: CircuitBreakerRegistry) {
-    this.overflowed = Object.hasOwn(registry.snapshot(), OVERFLOW_BREAKER_NAME)
-    this.stopWatching = registry.on('overflow', () => {
-      this.overflowed = true
-    })
-  }
+  constructor(private readonly registry: CircuitBreakerRegistry) {}
 
-  /** Stops watching the registry. */
-  close(): void {
-    this.stopWatching()
-  }
-
-  /** Every breaker's snapshot (the overflow breaker's too), read at most once per turn. */
-  read(): Scrape {
+  /**
+   * Every circuit, read at most once per turn, for `register.metrics()`. prom-client asks all
+   * its metrics for their values synchronously, one after another, before awaiting any: a
+   * reading stays valid until the microtask queue runs, so a scrape reads each breaker once
+   * however many metrics, and the next scrape reads afresh.
+   */
+  read(): CircuitTable {
     if (this.cached === null) {
-      // snapshot() reads state lazily: an open circuit past its deadline reads half_open.
-      const snapshots = this.snapshots()
-      // Most names need no escaping: escapeLabelValue returns them as they are.
-      const escapedNames = snapshots.map((s) => escapeLabelValue(s.name))
-      this.cached = { snapshots, escapedNames }
+      const table = this.acquire()
+      this.cached = table
       queueMicrotask(() => {
         this.cached = null
+        this.release(table)
       })
     }
     return this.cached
   }
 
-  // registry.list() does not hold the overflow breaker; registry.snapshot() does, but defines
-  // a property per breaker on one object (several times slower at 10,000 breakers). The
-  // overflow breaker exists once an `overflow` event was emitted, or already at registration.
-  private snapshots(): CircuitSnapshot[] {
-    if (this.overflowed) return Object.values(this.registry.snapshot())
-    return this.registry.list().map((breaker) => breaker.snapshot())
+  /** Every circuit read now, into a table the caller holds until {@link release}. */
+  acquire(): CircuitTable {
+    return (this.spare.pop() ?? new CircuitTable()).fill(this.registry)
+  }
+
+  /** Gives back a table from {@link acquire}. */
+  release(table: CircuitTable): void {
+    table.clear()
+    if (this.spare.length < SPARE_TABLES) this.spare.push(table)
   }
 }

@@ -1,3 +1,4 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { CircuitBreakerRegistry, type CircuitBreakerRegistryOptions } from '@tripswitch/core'
 import { FakeClock } from '@tripswitch/core/testing'
@@ -27,23 +28,49 @@ export interface Upstream {
   failing: boolean
 }
 
+/** A server under test: its base URL, and requests to it. */
+export interface Served {
+  readonly base: string
+  get(path: string): Promise<Response>
+  fetch(path: string, init: RequestInit): Promise<Response>
+}
+
+/** A node:http request handler. */
+type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>
+
 /**
  * A real Express app on 127.0.0.1: `GET /offer` guarded by a breaker of `registry` (keyed
- * `GET /offer`), failing with 500 while `upstream.failing`, and `GET /metrics` serving `register`.
+ * `GET /offer`), failing with 500 while `upstream.failing`, and `GET /metrics` serving
+ * `register` through `metrics` when given, else `register.metrics()`.
  */
 export async function serveApp(
   registry: CircuitBreakerRegistry,
   register: Registry,
   upstream: Upstream,
-): Promise<{ get(path: string): Promise<Response> }> {
+  metrics?: Handler,
+): Promise<Served> {
   const app = express()
   app.get('/offer', circuitBreaker({ registry }), (_req, res) => {
     res.status(upstream.failing ? 500 : 200).json({ offer: 'today' })
   })
-  app.get('/metrics', async (_req, res) => {
-    res.type(register.contentType).send(await register.metrics())
-  })
-  const server = app.listen(0, '127.0.0.1')
+  if (metrics !== undefined) app.all('/metrics', metrics)
+  else
+    app.get('/metrics', async (_req, res) => {
+      res.type(register.contentType).send(await register.metrics())
+    })
+  return listen(app.listen(0, '127.0.0.1'))
+}
+
+/** A real node:http server on 127.0.0.1 answering every request with `handler`. */
+export async function serveHandler(handler: Handler): Promise<Served> {
+  return listen(
+    createServer((req, res) => {
+      void handler(req, res)
+    }).listen(0, '127.0.0.1'),
+  )
+}
+
+async function listen(server: Server): Promise<Served> {
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve)
     server.once('error', reject)
@@ -56,7 +83,11 @@ export async function serveApp(
       }),
   )
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`
-  return { get: (path) => fetch(base + path) }
+  return {
+    base,
+    get: (path) => fetch(base + path),
+    fetch: (path, init) => fetch(base + path, init),
+  }
 }
 
 /** A parsed exposition, with lookups by family and labels. */
@@ -103,4 +134,43 @@ export async function scrapeHttp(app: { get(path: string): Promise<Response> }):
   const response = await app.get('/metrics')
   if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`)
   return parse(await response.text())
+}
+
+/** Circuit names that need escaping or are otherwise unusual. */
+export const HOSTILE: readonly string[] = [
+  'quote"and\\slash',
+  'line\nbreak',
+  '<img src=x onerror=alert(1)>',
+  '__proto__',
+  'constructor',
+  'café ☕ 🚦',
+  ' ',
+  '\\"\\n',
+  // Core refuses longer names.
+  '"'.repeat(256),
+]
+
+/**
+ * A registry of `count` breakers (hostile names among them) in every state, some called,
+ * failed and refused, with transitions: every family has series in many chunks of lines.
+ */
+export async function busyRegistry(
+  count: number,
+  names: readonly string[] = HOSTILE,
+): Promise<CircuitBreakerRegistry> {
+  const { registry } = fakeRegistry({ maxBreakers: count + names.length })
+  const all = [...Array.from({ length: count }, (_, i) => `route-${i}`), ...names]
+  for (const [i, name] of all.entries()) {
+    const breaker = registry.get(name)
+    if (i % 3 === 0) await breaker.execute(() => i)
+    if (i % 7 === 0) await breaker.execute(() => Promise.reject(new Error('x'))).catch(() => {})
+    if (i % 5 === 1) breaker.forceOpen()
+    if (i % 5 === 1 && i % 2 === 0) await breaker.execute(() => 1).catch(() => {})
+    if (i % 11 === 2) breaker.disable()
+    if (i % 13 === 3) {
+      breaker.forceOpen()
+      breaker.reset()
+    }
+  }
+  return registry
 }
