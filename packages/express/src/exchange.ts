@@ -11,6 +11,8 @@ import type { NextFunction, Request, Response } from 'express'
 import { sendBusy, sendOpen, sendTimeout } from './answers.ts'
 import { capturedError } from './capture-errors.ts'
 import type { ParsedOptions } from './parse-options.ts'
+import type { Admission } from './route-hook.ts'
+import { routeKey } from './route-key.ts'
 import { checkedKey } from './safe-input.ts'
 
 /**
@@ -18,7 +20,7 @@ import { checkedKey } from './safe-input.ts'
  * when the response ends. `finish` settles by status; `close` without `finish` means the client
  * went away, which is neither a success nor a failure (ignored, freeing a probe slot).
  */
-export class Exchange {
+export class Exchange implements Admission {
   private permit: Permit | undefined
   // Whose error filters apply: res.locals.circuitBreaker names the last guard a request passed.
   private breaker: CircuitBreaker | undefined
@@ -37,6 +39,16 @@ export class Exchange {
     // `once` wraps every listener in two more objects.
     res.on('finish', () => this.finished())
     res.on('close', () => this.closed())
+  }
+
+  /**
+   * Under app.use, once a route has matched: admits on the route's key, or lets the request
+   * through when the route gives none.
+   */
+  admitOnRoute(proceed: NextFunction): void {
+    const routed = routeKey(this.req)
+    if (routed === undefined) proceed()
+    else this.admit(routed, proceed)
   }
 
   /** Acquires on the breaker named `key`, then calls `proceed()` or answers the refusal. */

@@ -52,11 +52,7 @@ export function circuitBreaker(
       return
     }
     // Under app.use no route is matched yet: admit once one is (see route-hook.ts).
-    deferToRoute(req, (proceed) => {
-      const routed = routeKey(req)
-      if (routed === undefined) proceed()
-      else exchange.admit(routed, proceed)
-    })
+    deferToRoute(req, res, exchange)
     next()
   }
   return Object.assign(middleware, { registry: parsed.registry })

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
+import { type Slots, slotsOf } from './request-slots.ts'
 
 /**
  * Per-route keys under `app.use`.
@@ -20,7 +21,9 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express'
  */
 
 /** A deferred admission: it calls `proceed()` to go on, or answers the request itself. */
-export type Admission = (proceed: NextFunction) => void
+export interface Admission {
+  admitOnRoute(proceed: NextFunction): void
+}
 
 interface RouteInternals {
   stack: unknown[]
@@ -28,19 +31,74 @@ interface RouteInternals {
   all(handler: RequestHandler): unknown
 }
 
-// A request's deferred admissions and its real `req.route` live in a weak map: a property added
-// to `req` costs a new hidden class per request (Express swaps the prototype of every request),
-// and a weak entry is only paid by requests under a deferring app.use. The `route` accessor
-// below is the one property the hook puts on `req`.
+// Where a request's deferred admissions wait: a symbol slot of `res.locals` (see
+// request-slots.ts), which costs neither a hidden class on `req` nor a weak entry.
+const PENDING = Symbol('tripswitch deferred admissions')
+const guardedRoutes = new WeakSet<object>()
+const hookedPrototypes = new WeakSet<object>()
+
+/** Runs `admission` once a route matches `req`; never if none does (nothing to guard then). */
+export function deferToRoute(req: Request, res: Response, admission: Admission): void {
+  if (!hookPrototype(req, res)) {
+    deferOnRequest(req, admission)
+    return
+  }
+  const slots = slotsOf(res)
+  const pending = slots[PENDING] as Admission[] | undefined
+  if (pending === undefined) slots[PENDING] = [admission]
+  else pending.push(admission)
+}
+
+/**
+ * Watches `req.route` on the request's prototype: Express gives each app's requests one
+ * prototype (`app.request`, which has the app as an own `app`), so the accessor is defined
+ * once per app rather than once per request (redefining a property of each request cost tens
+ * of µs per request). The setter turns `req.route` back into the own data property a plain
+ * assignment makes, so everything else reads and writes it as without us. False, and nothing
+ * changed, when the request is not shaped so (no Express app prototype, an own `route`
+ * already, or `req.res` not this response): the request then gets an accessor of its own.
+ */
+function hookPrototype(req: Request, res: Response): boolean {
+  if ((req as { res?: unknown }).res !== res || Object.hasOwn(req, 'route')) return false
+  const proto: unknown = Object.getPrototypeOf(req)
+  if (typeof proto !== 'object' || proto === null) return false
+  if (hookedPrototypes.has(proto)) return true
+  if (!Object.hasOwn(proto, 'app') || Object.hasOwn(proto, 'route')) return false
+  Object.defineProperty(proto, 'route', PROTOTYPE_ROUTE)
+  hookedPrototypes.add(proto)
+  return true
+}
+
+/** Until a route is assigned, a request of a hooked app has no `route` (as without us). */
+const PROTOTYPE_ROUTE: PropertyDescriptor = {
+  configurable: true,
+  enumerable: false,
+  get(): unknown {
+    return undefined
+  },
+  set(this: Request, value: unknown): void {
+    Object.defineProperty(this, 'route', {
+      configurable: true,
+      enumerable: true,
+      writable: true,
+      value,
+    })
+    const res = (this as { res?: Response }).res
+    const slots = res?.locals as Slots | undefined
+    if (slots?.[PENDING] !== undefined) guardRoute(value)
+  },
+}
+
+// The fallback, for a request whose prototype cannot be hooked: its deferred admissions and
+// its real `req.route` live in a weak map, and the `route` accessor below is put on the
+// request itself.
 interface Hook {
   pending: Admission[] | undefined
   route: unknown
 }
 const hooks = new WeakMap<Request, Hook>()
-const guardedRoutes = new WeakSet<object>()
 
-/** Runs `admission` once a route matches `req`; never if none does (nothing to guard then). */
-export function deferToRoute(req: Request, admission: Admission): void {
+function deferOnRequest(req: Request, admission: Admission): void {
   const hook = hooks.get(req)
   if (hook === undefined) {
     hooks.set(req, { pending: [admission], route: req.route })
@@ -49,8 +107,8 @@ export function deferToRoute(req: Request, admission: Admission): void {
   else hook.pending.push(admission)
 }
 
-// One accessor pair for every request: V8 then shares the request's hidden class after the
-// property is redefined, where a closure pair per request would turn each request into a
+// One accessor pair for every such request: V8 then shares the request's hidden class after
+// the property is redefined, where a closure pair per request would turn each request into a
 // dictionary-mode object (slower for every later property access in Express).
 const ROUTE_ACCESSOR: PropertyDescriptor = {
   configurable: true,
@@ -89,16 +147,24 @@ function isRouteInternals(route: object): route is RouteInternals {
 }
 
 /** The guard in front of each route reached by a deferring middleware. */
-function runDeferred(req: Request, _res: Response, next: NextFunction): void {
+function runDeferred(req: Request, res: Response, next: NextFunction): void {
+  const queue = takePending(req, res)
+  if (queue === undefined) next()
+  else runFrom(queue, 0, next)
+}
+
+/** The request's deferred admissions, taken: the first matching route admits, later ones pass. */
+function takePending(req: Request, res: Response): Admission[] | undefined {
+  const slots = res.locals as Slots | undefined
+  const queued = slots?.[PENDING] as Admission[] | undefined
+  if (queued !== undefined) {
+    slots![PENDING] = undefined
+    return queued
+  }
   const hook = hooks.get(req)
   const queue = hook?.pending
-  if (hook === undefined || queue === undefined) {
-    next()
-    return
-  }
-  // Admitted once, by the first matching route; later routes of the same request pass.
-  hook.pending = undefined
-  runFrom(queue, 0, next)
+  if (hook !== undefined) hook.pending = undefined
+  return queue
 }
 
 function runFrom(queue: Admission[], index: number, next: NextFunction): void {
@@ -107,7 +173,7 @@ function runFrom(queue: Admission[], index: number, next: NextFunction): void {
     next()
     return
   }
-  admission((signal?: unknown) =>
+  admission.admitOnRoute((signal?: unknown) =>
     signal === undefined ? runFrom(queue, index + 1, next) : next(signal),
   )
 }

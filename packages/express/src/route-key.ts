@@ -15,7 +15,8 @@ export function routeKey(req: Request): string | undefined {
   if (typeof route !== 'object' || route === null) return undefined
   // The key of the route's last request: most requests of a route repeat its method and mount
   // path, and building the key costs more than comparing them.
-  const last = lastKeys.get(route)
+  // Most requests are for the route the previous request took: one comparison, no map lookup.
+  const last = route === lastRoute ? lastEntry : lastKeys.get(route)
   const { method, baseUrl } = req
   const path: unknown = (route as { path?: unknown }).path
   if (
@@ -23,8 +24,11 @@ export function routeKey(req: Request): string | undefined {
     last.method === method &&
     last.baseUrl === baseUrl &&
     last.route === path
-  )
+  ) {
+    lastRoute = route
+    lastEntry = last
     return last.key
+  }
   const template = templateOf(route)
   if (template === undefined) return undefined
   const key = `${methodOf(req, route)} ${baseUrl}${template}`
@@ -35,16 +39,19 @@ export function routeKey(req: Request): string | undefined {
   return key
 }
 
-/** The last key built for each route, with what it was built from. */
-const lastKeys = new WeakMap<
-  object,
-  {
-    readonly method: string
-    readonly baseUrl: string
-    readonly route: unknown
-    readonly key: string
-  }
->()
+/** A key with what it was built from. */
+interface KeyEntry {
+  readonly method: string
+  readonly baseUrl: string
+  readonly route: unknown
+  readonly key: string
+}
+
+/** The last key built for each route. */
+const lastKeys = new WeakMap<object, KeyEntry>()
+// The route of the last request keyed from the cache, and its entry (a single route kept alive).
+let lastRoute: object | undefined
+let lastEntry: KeyEntry | undefined
 
 /**
  * `GET` for a HEAD request that a GET route serves: Express runs a route's GET handlers for HEAD
