@@ -242,7 +242,8 @@ export abstract class BreakerCore extends SharedCircuit {
       this.trip('threshold', failed ? error : undefined)
   }
 
-  private emitOutcome(outcome: Outcome, error: unknown, durationMs: number): void {
+  /** Tells listeners how a call ended (`durationMs` 0 when not measured). */
+  protected emitOutcome(outcome: Outcome, error: unknown, durationMs: number): void {
     if (this.emitter === null || outcome === 'ignore') return
     if (outcome === 'success') {
       this.emitter.emit('success', { name: this.name, durationMs })

@@ -6,7 +6,7 @@ import { InvalidOptionsError } from './errors.ts'
 import type { CircuitBreakerOptions, ResolvedOptions } from './options.ts'
 import { CallPermit, type Outcome, type Permit } from './permit.ts'
 import { breakerName, resolveOptions } from './resolve-options.ts'
-import { type CallOwner, SignalledCall } from './signalled-call.ts'
+import { type CallOwner, type LeanCallOwner, SignalledCall, TimedCall } from './signalled-call.ts'
 import { isPromise } from './store.ts'
 import type { Tally } from './totals.ts'
 import { objectWith, rejectUnknownKeys } from './validate.ts'
@@ -30,6 +30,12 @@ import { neverAborted } from './signals.ts'
 const NEVER_ABORTED: AbortSignal = neverAborted()
 const NO_ARGS: unknown[] = []
 
+/** The lean paths a breaker's options allow (see `CircuitBreaker.leanPath`). */
+type LeanPath = 0 | 1 | 2
+const NOT_LEAN = 0
+const LEAN = 1
+const LEAN_TIMED = 2
+
 /** The two outcome handlers of lean calls admitted in one generation, reused call after call. */
 interface LeanHandlers {
   readonly generation: number
@@ -47,20 +53,24 @@ interface LeanHandlers {
 export class CircuitBreaker extends BreakerCore {
   private lean: LeanHandlers | null = null
   private deadlines: Deadlines | null = null
-  /** Options allow lean calls: no timeout, fallback, classifier or slow-call measure. */
-  private readonly leanOptions: boolean
+  /**
+   * Which lean path the options allow (no fallback, result or error classifier, slow-call
+   * measure or concurrency limit): {@link LEAN} without a timeout, {@link LEAN_TIMED} with one,
+   * {@link NOT_LEAN} otherwise. One field for both, so an idle breaker pays for one.
+   */
+  private readonly leanPath: LeanPath
 
   /** @throws {InvalidOptionsError} when an option is invalid. */
   constructor(options: CircuitBreakerOptions = {}) {
     const o = resolveOptions(options)
     super(breakerName(options), o)
-    this.leanOptions =
-      o.timeout === undefined &&
+    const plain =
       o.fallback === undefined &&
       o.detectError === undefined &&
       o.isFailure === undefined &&
       o.slowCallMs === undefined &&
       o.maxConcurrent === undefined
+    this.leanPath = !plain ? NOT_LEAN : o.timeout === undefined ? LEAN : LEAN_TIMED
   }
 
   /**
@@ -122,15 +132,16 @@ export class CircuitBreaker extends BreakerCore {
 
   private run<T>(fn: Guarded<T>, args: unknown[], caller?: AbortSignal): Promise<T> {
     const s = this.current
-    if (s.state === 'closed' && this.leanOptions && caller === undefined && !this.measures)
-      return this.runLean(fn, s.generation)
+    const lean = this.leanPath
+    if (s.state === 'closed' && lean !== NOT_LEAN && caller === undefined && !this.measures)
+      return lean === LEAN ? this.runLean(fn, s.generation) : this.runTimed(fn, s.generation)
     const admission = this.admit()
     if (isPromise(admission)) return admission.then((a) => this.callAdmitted(a, fn, args, caller))
     return this.callAdmitted(admission, fn, args, caller)
   }
 
   // Lean calls need nothing but the outcome, so they skip the permit object: the options
-  // allow it (leanOptions) and nobody listens for durations (measures).
+  // allow it (leanPath) and nobody listens for durations (measures).
   private runLean<T>(fn: Guarded<T>, generation: number): Promise<T> {
     const handlers = this.leanHandlers(generation)
     handlers.tally.calls++
@@ -147,6 +158,60 @@ export class CircuitBreaker extends BreakerCore {
     // one reaction instead of a chained promise.
     promise.then(handlers.success, handlers.failure)
     return promise
+  }
+
+  /**
+   * A lean call with a timeout: {@link callWithSignal} without the permit. The call's one
+   * object is its deadline entry and its answer; its outcome is counted by {@link leanOutcome}.
+   */
+  private runTimed<T>(fn: Guarded<T>, generation: number): Promise<T> {
+    this.counts.calls++
+    this.inFlight++
+    const controller = asksForSignal(fn) ? new AbortController() : null
+    const timeout = this.options.timeout!
+    // The timeout counts from the call, not from the end of fn's synchronous part.
+    const deadline = this.options.clock.now() + timeout
+    let result: T | PromiseLike<T>
+    try {
+      result = fn(controller === null ? NEVER_ABORTED : controller.signal)
+    } catch (error) {
+      result = Promise.reject(error)
+    }
+    // The breaker settles its own calls; the cast only reaches private members.
+    const owner = this as unknown as LeanCallOwner
+    return TimedCall.answer(owner, generation, controller, timeout, deadline, result)
+  }
+
+  /**
+   * Counts the outcome of a lean timed call admitted in `generation`, as settling an unmeasured
+   * permit would; returns what the caller gets (fn's value) or throws (its error, or the
+   * classifier's when that throws).
+   */
+  protected leanOutcome(generation: number, ok: boolean, value: unknown): unknown {
+    this.inFlight--
+    if (ok) {
+      this.counts.successful++
+      if (this.emitter !== null) this.emitOutcome('success', undefined, 0)
+      this.count(generation, 'success', Number.NaN, 0, undefined)
+      return value
+    }
+    let outcome: Outcome
+    try {
+      outcome = classifyError(value, this.options)
+    } catch (classifierError) {
+      this.leanFailure(generation, 'failure', value)
+      throw classifierError
+    }
+    this.leanFailure(generation, outcome, value)
+    throw value
+  }
+
+  private leanFailure(generation: number, outcome: Outcome, error: unknown): void {
+    // An outcome other than a failure carries no error, as a permit settled with it.
+    const counted = outcome === 'failure' ? error : undefined
+    this.tallyOutcome(outcome, counted, false)
+    if (this.emitter !== null) this.emitOutcome(outcome, counted, 0)
+    this.count(generation, outcome, Number.NaN, 0, counted)
   }
 
   private leanHandlers(generation: number): LeanHandlers {

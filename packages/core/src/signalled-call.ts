@@ -16,9 +16,15 @@ export interface CallOwner {
 type Resolve = (value: unknown) => void
 type Reject = (reason: unknown) => void
 
+/** What a call's promise executor hands its resolving functions to. */
+interface Answer {
+  resolve: Resolve
+  reject: Reject
+}
+
 // The promise executor is one function for every call: it hands the resolving functions to
 // the call being made (set just before, read at once: executors run synchronously).
-let making: SignalledCall | undefined
+let making: Answer | undefined
 const CAPTURE = (resolve: Resolve, reject: Reject): void => {
   const call = making!
   call.resolve = resolve
@@ -120,3 +126,78 @@ export class SignalledCall implements Waiting {
 }
 
 function ignore(): void {}
+
+/** What a {@link TimedCall} needs from its breaker. */
+export interface LeanCallOwner {
+  readonly name: string
+  /** The deadlines of the breaker's timed calls. */
+  readonly timeouts: Deadlines
+  /**
+   * Counts the outcome of a call admitted in `generation`: fn's value (`ok`) or error. Returns
+   * what the caller gets, or throws.
+   */
+  leanOutcome(generation: number, ok: boolean, value: unknown): unknown
+}
+
+/**
+ * A timed call on the lean path (closed circuit, no caller's signal, options with nothing to
+ * run on the outcome but counting): a {@link SignalledCall} without the permit and the caller's
+ * signal. Settled on fn's answer or on the deadline, whichever comes first; the other is ignored.
+ */
+export class TimedCall implements Waiting {
+  prevDue: Waiting | null = null
+  nextDue: Waiting | null = null
+  resolve: Resolve = ignore
+  reject: Reject = ignore
+  private settled = false
+
+  private constructor(
+    private readonly owner: LeanCallOwner,
+    private readonly generation: number,
+    /** Aborts fn's signal; null when fn reads none. */
+    private readonly controller: AbortController | null,
+    private readonly timeout: number,
+    readonly deadline: number,
+  ) {}
+
+  /** Answers `result` (what fn returned, or a rejection of what it threw) within `timeout`. */
+  static answer<T>(
+    owner: LeanCallOwner,
+    generation: number,
+    controller: AbortController | null,
+    timeout: number,
+    deadline: number,
+    result: T | PromiseLike<T>,
+  ): Promise<T> {
+    const call = new TimedCall(owner, generation, controller, timeout, deadline)
+    making = call
+    const promise = new Promise<unknown>(CAPTURE) as Promise<T>
+    making = undefined
+    owner.timeouts.add(call)
+    Promise.resolve(result).then(
+      (value) => call.settle(true, value),
+      (error: unknown) => call.settle(false, error),
+    )
+    return promise
+  }
+
+  /** The deadline passed (called by the deadline list): a failure, and fn's signal aborts. */
+  expire(): void {
+    const error = new CircuitTimeoutError(this.owner.name, this.timeout)
+    if (!this.settled) this.controller?.abort(error)
+    this.settle(false, error)
+  }
+
+  /** Settles the call with fn's value (`ok`) or error, unless it was settled already. */
+  private settle(ok: boolean, value: unknown): void {
+    if (this.settled) return
+    this.settled = true
+    const owner = this.owner
+    owner.timeouts.remove(this)
+    try {
+      this.resolve(owner.leanOutcome(this.generation, ok, value))
+    } catch (error) {
+      this.reject(error)
+    }
+  }
+}

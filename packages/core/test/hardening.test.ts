@@ -383,6 +383,113 @@ describe('timed calls on one timer per breaker', () => {
   })
 })
 
+describe('timed calls without a permit', () => {
+  class Ignored extends Error {}
+  const kinds = ['resolve', 'reject', 'ignored', 'never'] as const
+
+  // A breaker whose options leave nothing to run on an outcome but counting takes timed calls
+  // without a permit; a success listener sends the same calls through permits. Both must
+  // answer, count, trip and emit timeouts alike.
+  it('answers and counts as timed calls with a permit do (property)', async () => {
+    const call = fc.record({
+      startAfter: fc.integer({ min: 0, max: 60 }),
+      settleAfter: fc.integer({ min: 1, max: 200 }),
+      kind: fc.constantFrom(...kinds),
+    })
+    const options = fc.record({
+      errorThreshold: fc.integer({ min: 1, max: 4 }),
+      listenLate: fc.boolean(),
+    })
+    await fc.assert(
+      fc.asyncProperty(
+        options,
+        fc.array(call, { minLength: 1, maxLength: 12 }),
+        async (o, calls) => {
+          const clock = new FakeClock()
+          const made = (permits: boolean) => {
+            const breaker = new CircuitBreaker({
+              name: 'timed',
+              clock,
+              timeout: 100,
+              errorThreshold: o.errorThreshold,
+              recoveryTimeout: 1_000_000,
+              ignoreErrors: [Ignored],
+            })
+            if (permits) breaker.on('success', () => undefined)
+            const timeouts: number[] = []
+            const listen = () => breaker.on('timeout', (e) => timeouts.push(e.timeoutMs))
+            if (!o.listenLate) listen()
+            return { breaker, answers: [] as Array<Promise<string>>, timeouts, listen }
+          }
+          const lean = made(false)
+          const permitted = made(true)
+          const settleAt: Array<{ at: number; settle: () => void }> = []
+          const start = (c: (typeof calls)[number]) => {
+            for (const side of [lean, permitted]) {
+              const run = () =>
+                new Promise<string>((resolve, reject) => {
+                  const settle = {
+                    resolve: () => resolve('ok'),
+                    reject: () => reject(new Error('down')),
+                    ignored: () => reject(new Ignored('ignored')),
+                    never: undefined,
+                  }[c.kind]
+                  if (settle !== undefined)
+                    settleAt.push({ at: clock.now() + c.settleAfter, settle })
+                })
+              const named = (error: unknown) =>
+                isCircuitTimeoutError(error) ? 'timeout' : (error as Error).message
+              side.answers.push(side.breaker.execute(run).then((v) => v, named))
+            }
+          }
+          let t = 0
+          for (const c of calls) {
+            for (let i = 0; i < c.startAfter; i++, t++) {
+              for (const s of settleAt) if (s.at === t) s.settle()
+              await flushMicrotasks()
+              clock.advance(1)
+              await flushMicrotasks()
+            }
+            start(c)
+            if (o.listenLate && c === calls[0]) for (const side of [lean, permitted]) side.listen()
+          }
+          for (const end = t + 201; t <= end; t++) {
+            for (const s of settleAt) if (s.at === t) s.settle()
+            await flushMicrotasks()
+            clock.advance(1)
+            await flushMicrotasks()
+          }
+          expect(await Promise.all(lean.answers)).toEqual(await Promise.all(permitted.answers))
+          expect(lean.breaker.snapshot()).toEqual(permitted.breaker.snapshot())
+          expect(lean.timeouts).toEqual(permitted.timeouts)
+          expect(lean.breaker.activeCalls).toBe(0)
+        },
+      ),
+      { numRuns: 60 },
+    )
+  })
+
+  it('rejects with the classifier’s own error and counts a failure, as with a permit', async () => {
+    // Checked with a probe value when the options are read: only the call's error breaks it.
+    const throwing = {
+      [Symbol.hasInstance](value: unknown) {
+        if (value instanceof Error && value.message === 'down') throw new Error('classifier broke')
+        return false
+      },
+    }
+    const breaker = new CircuitBreaker({
+      clock: new FakeClock(),
+      timeout: 100,
+      ignoreErrors: [throwing as never],
+    })
+    await expect(breaker.execute(() => Promise.reject(new Error('down')))).rejects.toThrow(
+      'classifier broke',
+    )
+    expect(breaker.snapshot().totals).toMatchObject({ calls: 1, failed: 1 })
+    expect(breaker.activeCalls).toBe(0)
+  })
+})
+
 describe('checks.ownOptions (the adapters’ own-property reading)', () => {
   it('copies own members into a record without a prototype, refusing an own __proto__', async () => {
     const { checks } = await import('@tripswitch/core/adapter')
