@@ -5,6 +5,8 @@
  * what every garbage collection during it freed, so collections in the middle of a scrape do
  * not hide what it allocated. The returned text counts (it is allocated by the scrape).
  */
+import { Agent, createServer, get, type IncomingMessage, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { GCProfiler } from 'node:v8'
 import { CircuitBreakerRegistry } from '@tripswitch/core'
 import { collectGarbage, inProcessClock, median } from './harness.ts'
@@ -64,5 +66,40 @@ export async function scrapeCost(
     ms: median(costs.map((c) => c.ms)),
     bytes: median(costs.map((c) => c.bytes)),
     size: costs[0]?.size ?? 0,
+  }
+}
+
+/**
+ * {@link scrapeCost} of `handler` served by a real node:http server on 127.0.0.1 and scraped by
+ * a client in this process over one kept-alive connection, the body counted and discarded: the
+ * client's socket reads and HTTP parsing are in the count. The size is the body's bytes.
+ */
+export async function scrapeOverHttp(
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  rounds: number,
+): Promise<ScrapeCost> {
+  const server = createServer((req, res) => {
+    void handler(req, res)
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as AddressInfo
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+  const scrape = () =>
+    new Promise<number>((resolve, reject) => {
+      get({ host: '127.0.0.1', port, path: '/metrics', agent }, (response) => {
+        let bytes = 0
+        response.on('data', (chunk: Buffer) => {
+          bytes += chunk.length
+        })
+        response.on('end', () => resolve(bytes))
+        response.on('error', reject)
+      }).on('error', reject)
+    })
+  try {
+    return await scrapeCost(scrape, rounds)
+  } finally {
+    agent.destroy()
+    server.closeAllConnections()
+    await new Promise<void>((resolve) => server.close(() => resolve()))
   }
 }

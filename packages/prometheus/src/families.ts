@@ -1,5 +1,5 @@
 import { CircuitState } from '@tripswitch/core'
-import type { CircuitColumn, CircuitTable } from './circuit-table.ts'
+import type { CircuitTable } from './circuit-table.ts'
 import { type ExtraLabels, extraLabels, NAME_ONLY } from './exposition.ts'
 
 /** Receives one series of a circuit: its labels beside `name`, and its value. */
@@ -19,19 +19,16 @@ export interface FamilySpec {
   readonly lines: (table: CircuitTable, i: number) => number
 }
 
-const STATES = Object.values(CircuitState).map((state) => [state, extraLabels({ state })] as const)
+const STATES = Object.values(CircuitState)
+const STATE_LABELS = STATES.map((state) => extraLabels({ state }))
 
-/** Kinds of `calls_total`, each with the column (a field of `snapshot().totals`) it reads. */
-const CALL_KINDS = (
-  [
-    ['successful', 'successful'],
-    ['failed', 'failed'],
-    ['ignored', 'ignored'],
-    ['not_permitted', 'notPermitted'],
-    ['timeout', 'timeouts'],
-    ['busy', 'busy'],
-  ] as const
-).map(([kind, field]) => [extraLabels({ kind }), field as CircuitColumn] as const)
+// Kinds of calls_total, each reading a field of snapshot().totals (a column of the table).
+const SUCCESSFUL = extraLabels({ kind: 'successful' })
+const FAILED = extraLabels({ kind: 'failed' })
+const IGNORED = extraLabels({ kind: 'ignored' })
+const NOT_PERMITTED = extraLabels({ kind: 'not_permitted' })
+const TIMEOUT = extraLabels({ kind: 'timeout' })
+const BUSY = extraLabels({ kind: 'busy' })
 
 // Edges come from core's states (at most 25 of them): their labels are made once per process.
 const EDGES = new Map<string, ExtraLabels>()
@@ -46,15 +43,12 @@ function edgeLabels(edge: string): ExtraLabels {
   return labels
 }
 
-function oneSeries(suffix: string, help: string, column: CircuitColumn): FamilySpec {
-  return {
-    suffix,
-    help,
-    type: 'gauge',
-    labelNames: ['name'],
-    series: (table, i, emit) => emit(NAME_ONLY, table.values[column][i]!),
-    lines: () => 1,
-  }
+function oneSeries(
+  suffix: string,
+  help: string,
+  series: (table: CircuitTable, i: number, emit: EmitSeries) => void,
+): FamilySpec {
+  return { suffix, help, type: 'gauge', labelNames: ['name'], series, lines: () => 1 }
 }
 
 /** The families of every registration, in the order they are registered. */
@@ -66,7 +60,7 @@ export const FAMILIES: readonly FamilySpec[] = [
     labelNames: ['name', 'state'],
     series: (table, i, emit) => {
       const current = table.states[i]
-      for (const [state, extra] of STATES) emit(extra, state === current ? 1 : 0)
+      for (let k = 0; k < STATES.length; k++) emit(STATE_LABELS[k]!, STATES[k] === current ? 1 : 0)
     },
     lines: () => STATES.length,
   },
@@ -76,21 +70,28 @@ export const FAMILIES: readonly FamilySpec[] = [
     type: 'counter',
     labelNames: ['name', 'kind'],
     series: (table, i, emit) => {
-      for (const [extra, column] of CALL_KINDS) emit(extra, table.values[column][i]!)
+      emit(SUCCESSFUL, table.successful[i]!)
+      emit(FAILED, table.failed[i]!)
+      emit(IGNORED, table.ignored[i]!)
+      emit(NOT_PERMITTED, table.notPermitted[i]!)
+      emit(TIMEOUT, table.timeouts[i]!)
+      emit(BUSY, table.busy[i]!)
     },
-    lines: () => CALL_KINDS.length,
+    lines: () => 6,
   },
   oneSeries(
     'failure_rate',
     'Failures / calls in the current window (0 to 1; 0 without calls).',
-    'failureRate',
+    (table, i, emit) => emit(NAME_ONLY, table.failureRate[i]!),
   ),
   oneSeries(
     'slow_call_rate',
     'Slow calls / calls in the current window (0 to 1; 0 without calls).',
-    'slowCallRate',
+    (table, i, emit) => emit(NAME_ONLY, table.slowCallRate[i]!),
   ),
-  oneSeries('buffered_calls', 'Calls counted in the current window.', 'calls'),
+  oneSeries('buffered_calls', 'Calls counted in the current window.', (table, i, emit) =>
+    emit(NAME_ONLY, table.calls[i]!),
+  ),
   {
     suffix: 'transitions_total',
     help: 'State transitions by edge.',
