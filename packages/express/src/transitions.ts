@@ -19,11 +19,15 @@ export interface TransitionLogger {
  */
 export class TransitionLog {
   private readonly watched = new WeakSet<CircuitBreaker>()
+  private last: CircuitBreaker | undefined = undefined
 
   constructor(private readonly logger: TransitionLogger) {}
 
   /** Starts logging `breaker`'s transitions, unless it is watched already. */
   watch(breaker: CircuitBreaker): void {
+    // Most requests go through the breaker the previous one did: no WeakSet lookup then.
+    if (breaker === this.last) return
+    this.last = breaker
     if (this.watched.has(breaker)) return
     this.watched.add(breaker)
     const { logger } = this

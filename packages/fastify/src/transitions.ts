@@ -9,12 +9,16 @@ import type { FastifyBaseLogger } from 'fastify'
  */
 export class TransitionLog {
   private readonly watched = new WeakSet<CircuitBreaker>()
+  private last: CircuitBreaker | undefined = undefined
   private readonly stops: Unsubscribe[] = []
 
   constructor(private readonly log: FastifyBaseLogger) {}
 
   /** Starts logging `breaker`'s transitions, unless it is watched already. */
   watch(breaker: CircuitBreaker): void {
+    // Most requests go through the breaker the previous one did: no WeakSet lookup then.
+    if (breaker === this.last) return
+    this.last = breaker
     if (this.watched.has(breaker)) return
     this.watched.add(breaker)
     const { log } = this
@@ -31,6 +35,7 @@ export class TransitionLog {
 
   /** Stops every listener: the app is closing, and the breakers may outlive it. */
   stop(): void {
+    this.last = undefined
     for (const stop of this.stops.splice(0)) stop()
   }
 }

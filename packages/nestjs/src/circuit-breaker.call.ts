@@ -23,7 +23,13 @@ import {
   type Unsubscribable,
 } from 'rxjs'
 import { CircuitOpenException } from './circuit-breaker.exception.ts'
-import { onClientGone, setHeaders, statusOf } from './circuit-breaker.response.ts'
+import {
+  type ClientGone,
+  type NodeResponse,
+  onClientGone,
+  setHeaders,
+  statusOf,
+} from './circuit-breaker.response.ts'
 import type { CircuitBreakerRoute } from './circuit-breaker.route.ts'
 
 /**
@@ -48,11 +54,10 @@ export function guardedCall(
  * The state of one subscription to a guarded call. It is also the observer of the handler and
  * the teardown handed to rxjs: one object per request instead of a closure per role.
  */
-class GuardedCall implements Observer<unknown>, Unsubscribable {
+class GuardedCall implements Observer<unknown>, Unsubscribable, ClientGone {
   private permit: Permit | undefined = undefined
   private inner: Subscription | undefined = undefined
   private active = true
-  private stopWatching: (() => void) | undefined = undefined
 
   constructor(
     private readonly breaker: CircuitBreaker,
@@ -105,9 +110,13 @@ class GuardedCall implements Observer<unknown>, Unsubscribable {
       return
     }
     this.permit = permit
-    // A client that goes away says nothing about the handler's dependency.
-    this.stopWatching = onClientGone(this.context, () => this.take()?.ignore())
+    onClientGone(this.context, this)
     this.inner = this.subscribeHandler()
+  }
+
+  /** A client that goes away says nothing about the handler's dependency. */
+  clientGone(response: NodeResponse): void {
+    if (response.writableFinished !== true) this.take()?.ignore()
   }
 
   /**
@@ -129,7 +138,6 @@ class GuardedCall implements Observer<unknown>, Unsubscribable {
   private take(): Permit | undefined {
     const permit = this.permit
     this.permit = undefined
-    this.stopWatching?.()
     return permit
   }
 

@@ -40,47 +40,52 @@ export function statusOf(context: ExecutionContext): number | undefined {
 }
 
 /** The Node response under a platform's response: Express's is one, a Fastify reply has `raw`. */
-interface NodeResponse {
+export interface NodeResponse {
   readonly writableFinished?: boolean
   /** True once the response has emitted `close` (Node >= 18). */
   readonly closed?: boolean
   on(event: 'close', listener: () => void): unknown
-  off(event: 'close', listener: () => void): unknown
 }
 
-function isNodeResponse(value: unknown): value is NodeResponse {
-  if (typeof value !== 'object' || value === null) return false
-  const node = value as Partial<NodeResponse>
-  return typeof node.on === 'function' && typeof node.off === 'function'
-}
+type On = NodeResponse['on']
 
-function nodeResponseOf(context: ExecutionContext): NodeResponse | undefined {
-  const response = responseOf(context) as (HeaderTarget & { raw?: unknown }) | undefined
-  // Express's response is the Node response itself: looked at first, which spares a `raw`
-  // lookup that misses all the way up its prototype chain. A Fastify reply is no emitter.
-  if (isNodeResponse(response)) return response
-  const raw = response?.raw
-  return isNodeResponse(raw) ? raw : undefined
+// Each property read on an Express response is a lookup V8 cannot cache (Express gives every
+// response a hidden class of its own): `on` is read once, to test it and to call it.
+function onOf(value: unknown): On | undefined {
+  if (typeof value !== 'object' || value === null) return undefined
+  const on: unknown = (value as Partial<NodeResponse>).on
+  return typeof on === 'function' ? (on as On) : undefined
 }
 
 /**
- * Calls `gone` when the client closes the connection before the response is finished (on both
- * platforms, from the Node response's `close`). Nest goes on running the handler, so without
- * this a probe whose client left would hold its half-open slot until the handler ended.
- * Returns the function that stops watching; outside HTTP there is nothing to watch.
+ * Calls `gone.clientGone()` when the client closes the connection before the response is
+ * finished (on both platforms, from the Node response's `close`). Nest goes on running the
+ * handler, so without this a probe whose client left would hold its half-open slot until the
+ * handler ended. `clientGone` must do nothing once the call is settled: the listener is never
+ * removed (the response is the request's own, and removing a listener costs more than a call
+ * to a settled call's no-op). Outside HTTP there is nothing to watch.
  */
-export function onClientGone(context: ExecutionContext, gone: () => void): () => void {
-  const response = nodeResponseOf(context)
-  if (response === undefined) return () => undefined
-  const listener = () => {
-    if (response.writableFinished !== true) gone()
+export function onClientGone(context: ExecutionContext, gone: ClientGone): void {
+  let response: unknown = responseOf(context)
+  // Express's response is the Node response itself: looked at first, which spares a `raw`
+  // lookup that misses all the way up its prototype chain. A Fastify reply is no emitter.
+  let on = onOf(response)
+  if (on === undefined) {
+    response = (response as { raw?: unknown } | undefined)?.raw
+    on = onOf(response)
+    if (on === undefined) return
   }
+  const node = response as NodeResponse
   // The client may have left while the permit was being acquired: `close` is behind us then.
-  if (response.closed === true) {
-    listener()
-    return () => undefined
+  if (node.closed === true) {
+    gone.clientGone(node)
+    return
   }
-  // `on`, not `once`: the listener is removed when the call settles, and `once` would wrap it.
-  response.on('close', listener)
-  return () => response.off('close', listener)
+  // `on`, not `once`: `once` would wrap the listener in two more objects.
+  on.call(node, 'close', () => gone.clientGone(node))
+}
+
+/** Told when the response closes: a close before the response finished is a client gone. */
+export interface ClientGone {
+  clientGone(response: NodeResponse): void
 }

@@ -13,6 +13,7 @@ import type { TripswitchModuleOptions } from './circuit-breaker.options.ts'
 export class CircuitBreakerTransitions implements OnModuleDestroy {
   private readonly logger = new Logger('Tripswitch')
   private readonly watched = new WeakSet<CircuitBreaker>()
+  private last: CircuitBreaker | undefined = undefined
   private readonly stops: Unsubscribe[] = []
   private readonly enabled: boolean
 
@@ -22,6 +23,9 @@ export class CircuitBreakerTransitions implements OnModuleDestroy {
 
   /** Starts logging `breaker`'s transitions, unless it is watched already or logging is off. */
   watch(breaker: CircuitBreaker): void {
+    // Most requests go through the breaker the previous one did: no WeakSet lookup then.
+    if (breaker === this.last) return
+    this.last = breaker
     if (!this.enabled || this.watched.has(breaker)) return
     this.watched.add(breaker)
     const { logger } = this
@@ -36,6 +40,7 @@ export class CircuitBreakerTransitions implements OnModuleDestroy {
 
   /** The application is closing; the breakers (in a shared registry) may outlive it. */
   onModuleDestroy(): void {
+    this.last = undefined
     for (const stop of this.stops.splice(0)) stop()
   }
 }
