@@ -9,7 +9,7 @@ import {
 } from '@tripswitch/core'
 import { createDashboard, type Dashboard } from '@tripswitch/dashboard'
 import { circuitStatus } from '@tripswitch/express'
-import { registerMetrics } from '@tripswitch/prometheus'
+import { metricsHandler, registerMetrics } from '@tripswitch/prometheus'
 import axios, { type AxiosInstance, isAxiosError } from 'axios'
 import express, { type Express } from 'express'
 import { Registry } from 'prom-client'
@@ -84,13 +84,12 @@ export function createOfferService(options: OfferServiceOptions): OfferService {
     res.set('cache-control', 'no-store').json(report)
   })
   app.get('/ready', circuitStatus(registry))
-  // Prometheus metrics of the circuit, read at scrape time. A registry of its own rather than
-  // prom-client's global one, so that two services in one process (the tests) do not collide.
+  // Prometheus metrics of the circuit, read at scrape time and streamed. A registry of its own
+  // rather than prom-client's global one, so that two services in one process (the tests) do
+  // not collide.
   const metrics = new Registry()
   registerMetrics(registry, { register: metrics })
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.contentType).send(await metrics.metrics())
-  })
+  app.get('/metrics', metricsHandler({ register: metrics }))
   // The live status page. Its actions (force open, close, ...) are allowed only from this
   // machine: a real service would check its own operators' credentials here instead.
   const dashboard = createDashboard({
