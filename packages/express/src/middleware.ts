@@ -52,7 +52,7 @@ export function circuitBreaker(
       return
     }
     // Under app.use no route is matched yet: admit once one is (see route-hook.ts).
-    deferToRoute(req, res, exchange)
+    deferToRoute(req, res, slots, exchange)
     next()
   }
   return Object.assign(middleware, { registry: parsed.registry })

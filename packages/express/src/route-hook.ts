@@ -1,5 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
-import { type Slots, slotsOf } from './request-slots.ts'
+import type { Slots } from './request-slots.ts'
 
 /**
  * Per-route keys under `app.use`.
@@ -37,13 +37,20 @@ const PENDING = Symbol('tripswitch deferred admissions')
 const guardedRoutes = new WeakSet<object>()
 const hookedPrototypes = new WeakSet<object>()
 
-/** Runs `admission` once a route matches `req`; never if none does (nothing to guard then). */
-export function deferToRoute(req: Request, res: Response, admission: Admission): void {
+/**
+ * Runs `admission` once a route matches `req`; never if none does (nothing to guard then).
+ * `slots` are the request's (see request-slots.ts), read once by the caller.
+ */
+export function deferToRoute(
+  req: Request,
+  res: Response,
+  slots: Slots,
+  admission: Admission,
+): void {
   if (!hookPrototype(req, res)) {
     deferOnRequest(req, admission)
     return
   }
-  const slots = slotsOf(res)
   const pending = slots[PENDING] as Admission[] | undefined
   if (pending === undefined) slots[PENDING] = [admission]
   else pending.push(admission)
@@ -83,6 +90,8 @@ const PROTOTYPE_ROUTE: PropertyDescriptor = {
       writable: true,
       value,
     })
+    // A route guarded already needs nothing more: no lookups on `req` and `res` then.
+    if (typeof value !== 'object' || value === null || guardedRoutes.has(value)) return
     const res = (this as { res?: Response }).res
     const slots = res?.locals as Slots | undefined
     if (slots?.[PENDING] !== undefined) guardRoute(value)
