@@ -46,6 +46,12 @@ export class ByteWriter {
     this.buffer = first
   }
 
+  /** Starts writing anew into `buffer` (a writer is reused from scrape to scrape). */
+  restart(buffer: Buffer): void {
+    this.buffer = buffer
+    this.pos = 0
+  }
+
   /** Bytes that can be written before {@link reserve} is needed. */
   get room(): number {
     return this.buffer.length - this.pos

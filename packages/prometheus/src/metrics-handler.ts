@@ -2,8 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { InvalidOptionsError } from '@tripswitch/core'
 import { checks } from '@tripswitch/core/adapter'
 import { register as defaultRegister, type Registry, type RegistryContentType } from 'prom-client'
-import { ByteWriter } from './byte-writer.ts'
-import { BufferPool, ClientGone, ResponseSink } from './response-sink.ts'
+import { ClientGone } from './response-sink.ts'
+import { SessionPool } from './scrape-session.ts'
 import { writeExposition } from './write-exposition.ts'
 
 /** Options of {@link metricsHandler}. */
@@ -35,7 +35,7 @@ const REGISTER_METHODS = ['getMetricsAsArray', 'getSingleMetricAsString', 'metri
  */
 export function metricsHandler(options?: MetricsHandlerOptions): MetricsHandler {
   const register = resolveRegister(options)
-  const pool = new BufferPool()
+  const sessions = new SessionPool()
   return async (req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.statusCode = 405
@@ -46,24 +46,26 @@ export function metricsHandler(options?: MetricsHandlerOptions): MetricsHandler 
     res.statusCode = 200
     res.setHeader('Content-Type', register.contentType)
     if (req.method === 'HEAD') res.end()
-    else await stream(register, res, pool)
+    else await stream(register, res, sessions)
   }
 }
 
 async function stream(
   register: Registry<RegistryContentType>,
   res: ServerResponse,
-  pool: BufferPool,
+  sessions: SessionPool,
 ): Promise<void> {
-  const sink = new ResponseSink(res, pool)
-  const writer = new ByteWriter(sink, sink.first())
+  const session = sessions.take()
+  const { sink, writer, tables } = session
+  writer.restart(sink.open(res))
   try {
-    await writeExposition(register, writer)
+    await writeExposition(register, writer, tables)
     writer.end()
   } catch (error) {
     if (!(error instanceof ClientGone)) fail(res, error)
   } finally {
-    sink.release(writer.abandon())
+    // Reused only once the response's write callbacks all fired (they still hold buffers).
+    sink.close(writer.abandon(), () => sessions.give(session))
   }
 }
 

@@ -32,17 +32,23 @@ export class ClientGone extends Error {
 }
 
 /**
- * Sends the buffers of a {@link ByteWriter} to an HTTP response. A buffer goes back to the
- * pool only once its write callback fired: node:http and net.Socket call it once the bytes
- * were handed to the operating system (or dropped, the socket being destroyed), and hold the
- * buffer itself until then. At most {@link IN_FLIGHT} buffers are waiting so, and after a write
- * that asks to (backpressure) nothing more is written before `drain`. When the response closes
- * first (the client went away), the waits end with {@link ClientGone}.
+ * Sends the buffers of a {@link ByteWriter} to an HTTP response; reused response after
+ * response. A buffer goes back to the pool only once its write callback fired: node:http and
+ * net.Socket call it once the bytes were handed to the operating system (or dropped, the socket
+ * being destroyed), and hold the buffer itself until then. At most {@link IN_FLIGHT} buffers
+ * are waiting so, and after a write that asks to (backpressure) nothing more is written before
+ * `drain`. When the response closes first (the client went away), the waits end with
+ * {@link ClientGone}. Its functions are made once: code optimized for a scrape never refers to
+ * an object of that scrape only (V8 throws such code away when the object is collected).
  */
 export class ResponseSink implements ByteSink {
-  private inFlight = 0
+  private res: ServerResponse | null = null
+  /** Buffers handed to the response, in order: a stream calls write callbacks in order. */
+  private readonly sent: Buffer[] = []
   private closed = false
   private wake: (() => void) | null = null
+  /** Called once nothing of the previous response is in flight any more. */
+  private idle: (() => void) | null = null
   private readonly onEvent = (): void => {
     const wake = this.wake
     this.wake = null
@@ -52,18 +58,42 @@ export class ResponseSink implements ByteSink {
     this.closed = true
     this.onEvent()
   }
-
-  constructor(
-    private readonly res: ServerResponse,
-    private readonly pool: BufferPool,
-  ) {
-    res.on('close', this.onClose)
-    res.on('drain', this.onEvent)
+  private readonly onWritten = (): void => {
+    const buffer = this.sent.shift()
+    if (buffer !== undefined) this.pool.give(buffer)
+    this.onEvent()
+    if (this.sent.length === 0 && this.idle !== null) {
+      const idle = this.idle
+      this.idle = null
+      idle()
+    }
+  }
+  private readonly setWake = (resolve: () => void): void => {
+    this.wake = resolve
   }
 
-  /** The buffer to write into first. */
-  first(): Buffer {
+  constructor(private readonly pool: BufferPool) {}
+
+  /** Starts sending to `res`; returns the buffer to write into first. */
+  open(res: ServerResponse): Buffer {
+    this.res = res
+    this.closed = false
+    res.on('close', this.onClose)
+    res.on('drain', this.onEvent)
     return this.pool.take()
+  }
+
+  /**
+   * Stops listening to the response; `buffer` (the writer's, not sent) goes back to the pool.
+   * Calls `done` once every buffer sent came back: the sink can serve another response then.
+   */
+  close(buffer: Buffer | null, done: () => void): void {
+    this.res?.off('close', this.onClose)
+    this.res?.off('drain', this.onEvent)
+    this.res = null
+    if (buffer !== null) this.pool.give(buffer)
+    if (this.sent.length === 0) done()
+    else this.idle = done
   }
 
   async send(buffer: Buffer, length: number, atLeast: number): Promise<Buffer> {
@@ -71,51 +101,46 @@ export class ResponseSink implements ByteSink {
       if (buffer.length >= atLeast) return buffer
       this.pool.give(buffer)
     } else if (!this.write(buffer, length)) {
-      await this.until(() => !this.res.writableNeedDrain)
+      await this.waitFor(true)
     }
-    await this.until(() => this.inFlight < IN_FLIGHT)
+    await this.waitFor(false)
     return this.pool.take(atLeast)
   }
 
   async sendText(text: string): Promise<void> {
-    this.check()
-    if (!this.res.write(text)) await this.until(() => !this.res.writableNeedDrain)
+    if (!this.response().write(text)) await this.waitFor(true)
   }
 
   /** Sends the last bytes and ends the response. */
   end(buffer: Buffer, length: number): void {
-    if (length === 0 || this.closed || this.res.destroyed) this.pool.give(buffer)
-    this.check()
     if (length > 0) this.write(buffer, length)
-    this.res.end()
-  }
-
-  /** Stops listening to the response; `buffer` (the writer's, not sent) goes back to the pool. */
-  release(buffer: Buffer | null): void {
-    this.res.off('close', this.onClose)
-    this.res.off('drain', this.onEvent)
-    if (buffer !== null) this.pool.give(buffer)
+    else this.pool.give(buffer)
+    this.response().end()
   }
 
   private write(buffer: Buffer, length: number): boolean {
-    this.check()
-    this.inFlight++
-    const chunk = length === buffer.length ? buffer : buffer.subarray(0, length)
-    return this.res.write(chunk, () => {
-      this.inFlight--
+    const res = this.res
+    if (res === null || this.closed || res.destroyed) {
       this.pool.give(buffer)
-      this.onEvent()
-    })
+      throw new ClientGone()
+    }
+    this.sent.push(buffer)
+    return res.write(length === buffer.length ? buffer : buffer.subarray(0, length), this.onWritten)
   }
 
-  private check(): void {
-    if (this.closed || this.res.destroyed) throw new ClientGone()
+  /** The response, while it is open. */
+  private response(): ServerResponse {
+    const res = this.res
+    if (res === null || this.closed || res.destroyed) throw new ClientGone()
+    return res
   }
 
-  private async until(ready: () => boolean): Promise<void> {
-    for (this.check(); !ready(); this.check())
-      await new Promise<void>((resolve) => {
-        this.wake = resolve
-      })
+  /** Waits for `drain` (when the response asks for it), or for fewer buffers in flight. */
+  private async waitFor(drain: boolean): Promise<void> {
+    for (;;) {
+      const res = this.response()
+      if (drain ? !res.writableNeedDrain : this.sent.length < IN_FLIGHT) return
+      await new Promise<void>(this.setWake)
+    }
   }
 }

@@ -17,7 +17,7 @@ interface MetricText {
 }
 
 /** The tables of one scrape, each registry read when its first family is written. */
-class Tables implements ScrapeTables {
+export class Tables implements ScrapeTables {
   private readonly held = new Map<ScrapeReader, CircuitTable>()
 
   of(reader: ScrapeReader): CircuitTable {
@@ -29,6 +29,7 @@ class Tables implements ScrapeTables {
     return table
   }
 
+  /** Gives every table back to its reader. */
   release(): void {
     for (const [reader, table] of this.held) reader.release(table)
     this.held.clear()
@@ -36,7 +37,8 @@ class Tables implements ScrapeTables {
 }
 
 /**
- * Writes the exposition of `register` into `writer`: byte for byte the text of
+ * Writes the exposition of `register` into `writer`, reading breakers into `tables` (given
+ * back when done): byte for byte the text of
  * `register.metrics()`, metric after metric in registration order. The families of
  * `registerMetrics` are written as bytes, each breaker registry read once; every other metric
  * (process metrics, a user's, the histogram, `store_up`) is formatted by prom-client itself.
@@ -45,9 +47,9 @@ class Tables implements ScrapeTables {
 export async function writeExposition(
   register: Registry<RegistryContentType>,
   writer: ByteWriter,
+  tables: Tables,
 ): Promise<void> {
   const openMetrics = register.contentType === OPENMETRICS
-  const tables = new Tables()
   try {
     // Typed as the objects `get()` returns; they are the metrics themselves.
     const metrics = register.getMetricsAsArray() as unknown as Metric[]
