@@ -108,6 +108,12 @@ describe('calls and signals', () => {
     expect(report).toEqual({ timedOut: true })
   }, 30_000)
 
+  it('keeps the process alive through calls that time out in turn, on two breakers', async () => {
+    const { code, report } = await runChild('waits-in-turn')
+    expect(code).toBe(0)
+    expect(report).toEqual({ timedOut: [true, true, true, true] })
+  }, 30_000)
+
   it.each([null, undefined, 'x', 42, {}])(
     'rejects execute(%s) with a TypeError and counts nothing',
     async (fn) => {
