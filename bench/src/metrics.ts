@@ -129,7 +129,8 @@ function scrapeTable(
     head: ['contender', `median ${clock}`, 'MB allocated', 'output'],
     rows,
     note:
-      'MB allocated: JS heap growth plus what GCs freed during the scrape, the returned text included. metricsHandler: a real server' +
+      'Each measured scrape starts after a forced GC and 50 ms for its background sweeping (CPU time counts every thread).' +
+      ' MB allocated: JS heap growth plus what GCs freed during the scrape, the returned text included. metricsHandler: a real server' +
       " on 127.0.0.1 and a client in this process discarding the body, both counted (the client's socket reads and HTTP parsing too);" +
       ' the text is written into reused buffers, sent as chunks. register.metrics() (information): prom-client copies the text twice' +
       ' (a family, then the whole exposition), so it allocates at least three times its text.',
