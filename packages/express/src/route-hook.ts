@@ -59,11 +59,9 @@ export function deferToRoute(
 /**
  * Watches `req.route` on the request's prototype: Express gives each app's requests one
  * prototype (`app.request`, which has the app as an own `app`), so the accessor is defined
- * once per app rather than once per request (redefining a property of each request cost tens
- * of µs per request). The setter turns `req.route` back into the own data property a plain
- * assignment makes, so everything else reads and writes it as without us. False, and nothing
- * changed, when the request is not shaped so (no Express app prototype, an own `route`
- * already, or `req.res` not this response): the request then gets an accessor of its own.
+ * once per app rather than once per request. False, and nothing changed, when the request is
+ * not shaped so (no Express app prototype, an own `route` already, or `req.res` not this
+ * response): the request then gets an accessor of its own.
  */
 function hookPrototype(req: Request, res: Response): boolean {
   if ((req as { res?: unknown }).res !== res || Object.hasOwn(req, 'route')) return false
@@ -76,20 +74,21 @@ function hookPrototype(req: Request, res: Response): boolean {
   return true
 }
 
-/** Until a route is assigned, a request of a hooked app has no `route` (as without us). */
+// Where a request of a hooked app keeps its route: a symbol-keyed property of the request,
+// set by a plain assignment, as Express's own `req.route = route` would. Redefining `route` on
+// the request instead (Object.defineProperty) made V8 rebuild the request's properties, which
+// cost more than the rest of the middleware. `req.route` reads and writes as before; it is no
+// longer an own property of the request.
+const ROUTE = Symbol('tripswitch route')
+
 const PROTOTYPE_ROUTE: PropertyDescriptor = {
   configurable: true,
   enumerable: false,
-  get(): unknown {
-    return undefined
+  get(this: Request): unknown {
+    return (this as unknown as Record<symbol, unknown>)[ROUTE]
   },
   set(this: Request, value: unknown): void {
-    Object.defineProperty(this, 'route', {
-      configurable: true,
-      enumerable: true,
-      writable: true,
-      value,
-    })
+    ;(this as unknown as Record<symbol, unknown>)[ROUTE] = value
     // A route guarded already needs nothing more: no lookups on `req` and `res` then.
     if (typeof value !== 'object' || value === null || guardedRoutes.has(value)) return
     const res = (this as { res?: Response }).res

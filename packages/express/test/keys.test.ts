@@ -34,6 +34,33 @@ describe.each(expressVersions)('$version', ({ express, allowGetHead }) => {
       ).toEqual(['GET /a', 'GET /items/:id'])
     })
 
+    it('leaves req.route readable and writable under app.use, before and after the match', async () => {
+      const { registry } = fakeRegistry()
+      const app = express()
+      const seen: unknown[] = []
+      app.use(circuitBreaker({ registry }))
+      app.use((req: Request, _res: Response, next: () => void) => {
+        seen.push(req.route)
+        next()
+      })
+      app.get('/users/:id', (req: Request, res: Response) => {
+        const matched = (req.route as { path: string }).path
+        req.route = { path: 'replaced by the handler' }
+        res.json({ matched, now: (req.route as { path: string }).path })
+      })
+      const served = await serve(app)
+
+      for (const id of ['1', '2']) {
+        expect((await served.fetch(`/users/${id}`)).json).toEqual({
+          matched: '/users/:id',
+          now: 'replaced by the handler',
+        })
+      }
+      // Before the match, as without the middleware: no route yet.
+      expect(seen).toEqual([undefined, undefined])
+      expect(registry.list().map((b) => b.name)).toEqual(['GET /users/:id'])
+    })
+
     it('includes the mount path under app.use(path) and in routers', async () => {
       const { registry } = fakeRegistry()
       const api = express.Router()
