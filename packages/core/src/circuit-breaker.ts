@@ -127,17 +127,27 @@ export class CircuitBreaker extends BreakerCore {
    */
   wrap<A extends unknown[], R>(fn: (...args: A) => R | PromiseLike<R>): (...args: A) => Promise<R> {
     if (typeof fn !== 'function') throw notAFunction('wrap', fn)
-    return (...args: A) => this.run(() => fn(...args), args)
+    // The call made here passes fn its own arguments, never a signal: none is made for it.
+    return (...args: A) => this.run(() => fn(...args), args, undefined, false)
   }
 
-  private run<T>(fn: Guarded<T>, args: unknown[], caller?: AbortSignal): Promise<T> {
+  /** `signalled`: false when fn is known to read no signal (it need not be read for one). */
+  private run<T>(
+    fn: Guarded<T>,
+    args: unknown[],
+    caller?: AbortSignal,
+    signalled?: boolean,
+  ): Promise<T> {
     const s = this.current
     const lean = this.leanPath
-    if (s.state === 'closed' && lean !== NOT_LEAN && caller === undefined && !this.measures)
-      return lean === LEAN ? this.runLean(fn, s.generation) : this.runTimed(fn, s.generation)
+    if (s.state === 'closed' && lean !== NOT_LEAN && caller === undefined && !this.measures) {
+      if (lean === LEAN) return this.runLean(fn, s.generation)
+      return this.runTimed(fn, s.generation, signalled ?? asksForSignal(fn))
+    }
     const admission = this.admit()
-    if (isPromise(admission)) return admission.then((a) => this.callAdmitted(a, fn, args, caller))
-    return this.callAdmitted(admission, fn, args, caller)
+    if (isPromise(admission))
+      return admission.then((a) => this.callAdmitted(a, fn, args, caller, signalled))
+    return this.callAdmitted(admission, fn, args, caller, signalled)
   }
 
   // Lean calls need nothing but the outcome, so they skip the permit object: the options
@@ -164,10 +174,10 @@ export class CircuitBreaker extends BreakerCore {
    * A lean call with a timeout: {@link callWithSignal} without the permit. The call's one
    * object is its deadline entry and its answer; its outcome is counted by {@link leanOutcome}.
    */
-  private runTimed<T>(fn: Guarded<T>, generation: number): Promise<T> {
+  private runTimed<T>(fn: Guarded<T>, generation: number, signalled: boolean): Promise<T> {
     this.counts.calls++
     this.inFlight++
-    const controller = asksForSignal(fn) ? new AbortController() : null
+    const controller = signalled ? new AbortController() : null
     const timeout = this.options.timeout!
     // The timeout counts from the call, not from the end of fn's synchronous part.
     const deadline = this.options.clock.now() + timeout
@@ -242,11 +252,12 @@ export class CircuitBreaker extends BreakerCore {
     fn: Guarded<T>,
     args: unknown[],
     caller: AbortSignal | undefined,
+    signalled: boolean | undefined,
   ): Promise<T> {
     if (!(admission instanceof CallPermit)) return this.refused(admission, args)
     const timeout = this.options.timeout
     if (timeout !== undefined || caller !== undefined)
-      return this.callWithSignal(admission, fn, args, timeout, caller)
+      return this.callWithSignal(admission, fn, args, timeout, caller, signalled)
     let result: T | PromiseLike<T>
     try {
       result = fn(NEVER_ABORTED)
@@ -271,8 +282,10 @@ export class CircuitBreaker extends BreakerCore {
     args: unknown[],
     timeout: number | undefined,
     caller: AbortSignal | undefined,
+    signalled: boolean | undefined,
   ): Promise<T> {
-    const controller = caller !== undefined || asksForSignal(fn) ? new AbortController() : null
+    const asks = caller !== undefined || (signalled ?? asksForSignal(fn))
+    const controller = asks ? new AbortController() : null
     // The timeout counts from the call, not from the end of fn's synchronous part.
     const deadline = timeout === undefined ? 0 : this.options.clock.now() + timeout
     let result: T | PromiseLike<T>

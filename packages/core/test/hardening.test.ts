@@ -325,6 +325,10 @@ describe('timed calls on one timer per breaker', () => {
       true,
     ],
     ['a bound function', (() => 1).bind(null), true],
+    // An arrow has no arguments of its own: a body that mentions them reads none.
+    ["() => 'arguments'", () => 'arguments', false],
+    // Made from source: the test's transform would drop the comment.
+    ['(/* signal */) => 1', new Function('return (/* signal */) => 1')() as () => number, true],
   ])('gives %s a signal: %s', async (_, fn, expected) => {
     const clock = new FakeClock()
     const breaker = new CircuitBreaker({ clock, timeout: 100 })
@@ -337,6 +341,24 @@ describe('timed calls on one timer per breaker', () => {
     const { asksForSignal } = await import('../src/asks-for-signal.ts')
     expect(asksForSignal(fn as () => unknown)).toBe(expected)
     expect(received).toBeInstanceOf(AbortSignal)
+    // Asked again, remembered or read again: the same verdict.
+    for (let i = 0; i < 64; i++) expect(asksForSignal(fn as () => unknown)).toBe(expected)
+  })
+
+  it('times out wrapped calls, which get their own arguments and no signal', async () => {
+    const clock = new FakeClock()
+    const breaker = new CircuitBreaker({ clock, timeout: 100 })
+    const seen: unknown[][] = []
+    const guarded = breaker.wrap((...args: unknown[]) => {
+      seen.push(args)
+      return args[0] === 'never' ? new Promise<never>(() => {}) : Promise.resolve(args.length)
+    })
+    await expect(guarded('a', 'b')).resolves.toBe(2)
+    const late = guarded('never')
+    clock.advance(100)
+    await expect(late).rejects.toSatisfy(isCircuitTimeoutError)
+    expect(seen).toEqual([['a', 'b'], ['never']])
+    expect(breaker.snapshot().totals).toMatchObject({ calls: 2, successful: 1, timeouts: 1 })
   })
 
   it('times out exactly the calls still running at their deadline (property)', async () => {
