@@ -53,6 +53,9 @@ export function cachedGuardAdapter(
   guard: Guard,
   cache: { original?: AdapterConfig; guarded?: AxiosAdapter },
 ): AxiosAdapter {
+  // The instance's own adapter, or this wrapper on a retried request: no WeakMap lookup then.
+  if (cache.guarded !== undefined && (adapter === cache.original || adapter === cache.guarded))
+    return cache.guarded
   const original = unwrapped(adapter)
   if (cache.guarded !== undefined && sameAdapter(cache.original, original)) return cache.guarded
   const guarded = guardAdapter(original, guard)
