@@ -55,19 +55,26 @@ export class FamilyBytes {
    */
   async write(writer: ByteWriter, shape: FamilyShape, table: CircuitTable): Promise<void> {
     this.prepare(shape)
-    if (writer.room < this.head.length) await writer.reserve(this.head.length)
+    if (writer.room < this.head.length) await this.reserve(writer, this.head.length, shape)
     writer.bytes(this.head)
-    const { spec, line } = this
-    this.writer = writer
+    const { spec } = this
     for (let i = 0; i < table.size; i++) {
       const name = table.escapedNames[i]!
       // Room for every line of the circuit at once: one check per circuit, not per line.
-      const need = spec.lines(table, i) * (line + name.length * 3)
-      if (writer.room < need) await writer.reserve(need)
+      const need = spec.lines(table, i) * (this.line + name.length * 3)
+      if (writer.room < need) await this.reserve(writer, need, shape)
+      // Set after any wait: a concurrent scrape writes this family with its own writer.
+      this.writer = writer
       this.name = name
       spec.series(table, i, this.emit)
     }
     this.writer = null
+  }
+
+  /** Waits for room; the parts are encoded again if a concurrent scrape changed them. */
+  private async reserve(writer: ByteWriter, bytes: number, shape: FamilyShape): Promise<void> {
+    await writer.reserve(bytes)
+    this.prepare(shape)
   }
 
   /** Writes one line of the current circuit (one function for every line). */

@@ -16,6 +16,31 @@ function difference(body: Buffer, text: string): string {
   return `${body.length} bytes against ${expected.length}; at byte ${i}: ${around(body)} against ${around(expected)}`
 }
 
+/** A client that stops reading after the first chunk until resumed. */
+function slowClient(url: string): { paused: Promise<void>; resume(): void; body: Promise<Buffer> } {
+  let resume = () => {}
+  let paused: () => void = () => {}
+  const pausedPromise = new Promise<void>((resolve) => {
+    paused = resolve
+  })
+  const body = new Promise<Buffer>((resolve, reject) => {
+    get(url, (response) => {
+      const chunks: Buffer[] = []
+      response.on('data', (chunk: Buffer) => {
+        chunks.push(chunk)
+        if (chunks.length === 1) {
+          response.pause()
+          paused()
+        }
+      })
+      resume = () => response.resume()
+      response.on('end', () => resolve(Buffer.concat(chunks)))
+      response.on('error', reject)
+    }).on('error', reject)
+  })
+  return { paused: pausedPromise, resume: () => resume(), body }
+}
+
 async function bodyOf(response: Response): Promise<Buffer> {
   return Buffer.from(await response.arrayBuffer())
 }
@@ -94,12 +119,26 @@ describe('metricsHandler', () => {
     expect(scrape.labelValues('tripswitch_circuit_state', 'name')).toEqual(['idle-1', 'idle-2'])
   })
 
-  it('keeps concurrent scrapes apart', async () => {
-    const registry = await busyRegistry(3_000)
+  it('keeps concurrent scrapes apart, even when they wait for their clients mid-family', async () => {
+    const registry = await busyRegistry(10_000)
     const register = new Registry()
     registerMetrics(registry, { register })
-    const app = await serveHandler(metricsHandler({ register }))
+    const handler = metricsHandler({ register })
+    const responses: ServerResponse[] = []
+    const app = await serveHandler((req, res) => {
+      responses.push(res)
+      return handler(req, res)
+    })
     const expected = await register.metrics()
+    const clients = [1, 2].map(() => slowClient(`${app.base}/metrics`))
+    // Both scrapes are stopped mid-way, waiting for their clients to read: then both go on.
+    await Promise.all(clients.map((client) => client.paused))
+    while (responses.length < 2 || responses.some((res) => !res.writableNeedDrain))
+      await new Promise((resolve) => setImmediate(resolve))
+    for (const client of clients) client.resume()
+    for (const body of await Promise.all(clients.map((client) => client.body)))
+      expect(difference(body, expected)).toBe('')
+    // And with plain concurrent fetches.
     const bodies = await Promise.all([1, 2, 3].map(async () => bodyOf(await app.get('/metrics'))))
     for (const body of bodies) expect(difference(body, expected)).toBe('')
   })
