@@ -3,8 +3,6 @@ import type { ByteSink } from './byte-writer.ts'
 
 /** Size of a buffer (bytes): a chunk of the response. */
 export const CHUNK_BYTES: number = 64 * 1024
-/** Chunks of one response handed to the socket and not yet written by it, at most. */
-const IN_FLIGHT = 4
 /** Buffers kept for the next scrapes. */
 const SPARE = 8
 
@@ -35,9 +33,11 @@ export class ClientGone extends Error {
  * Sends the buffers of a {@link ByteWriter} to an HTTP response; reused response after
  * response. A buffer goes back to the pool only once its write callback fired: node:http and
  * net.Socket call it once the bytes were handed to the operating system (or dropped, the socket
- * being destroyed), and hold the buffer itself until then. At most {@link IN_FLIGHT} buffers
- * are waiting so, and after a write that asks to (backpressure) nothing more is written before
- * `drain`. When the response closes first (the client went away), the waits end with
+ * being destroyed), and hold the buffer itself until then. A write that asks to (backpressure)
+ * is followed by nothing before `drain`, which bounds what is in flight; the writing never waits
+ * for a callback, as middleware wrapping `res.write` may drop it (compression does): a buffer
+ * whose callback does not come is left to the garbage collector, and the next is a new one.
+ * When the response closes first (the client went away), the waits end with
  * {@link ClientGone}. Its functions are made once: code optimized for a scrape never refers to
  * an object of that scrape only (V8 throws such code away when the object is collected).
  */
@@ -46,6 +46,8 @@ export class ResponseSink implements ByteSink {
   /** Buffers handed to the response, in order: a stream calls write callbacks in order. */
   private readonly sent: Buffer[] = []
   private closed = false
+  /** A write returned false: nothing more is written before `drain`. */
+  private needDrain = false
   private wake: (() => void) | null = null
   /** Called once nothing of the previous response is in flight any more. */
   private idle: (() => void) | null = null
@@ -53,6 +55,10 @@ export class ResponseSink implements ByteSink {
     const wake = this.wake
     this.wake = null
     wake?.()
+  }
+  private readonly onDrain = (): void => {
+    this.needDrain = false
+    this.onEvent()
   }
   private readonly onClose = (): void => {
     this.closed = true
@@ -78,8 +84,9 @@ export class ResponseSink implements ByteSink {
   open(res: ServerResponse): Buffer {
     this.res = res
     this.closed = false
+    this.needDrain = false
     res.on('close', this.onClose)
-    res.on('drain', this.onEvent)
+    res.on('drain', this.onDrain)
     return this.pool.take()
   }
 
@@ -89,7 +96,7 @@ export class ResponseSink implements ByteSink {
    */
   close(buffer: Buffer | null, done: () => void): void {
     this.res?.off('close', this.onClose)
-    this.res?.off('drain', this.onEvent)
+    this.res?.off('drain', this.onDrain)
     this.res = null
     if (buffer !== null) this.pool.give(buffer)
     if (this.sent.length === 0) done()
@@ -100,15 +107,16 @@ export class ResponseSink implements ByteSink {
     if (length === 0) {
       if (buffer.length >= atLeast) return buffer
       this.pool.give(buffer)
-    } else if (!this.write(buffer, length)) {
-      await this.waitFor(true)
+    } else {
+      this.write(buffer, length)
+      await this.drained()
     }
-    await this.waitFor(false)
     return this.pool.take(atLeast)
   }
 
   async sendText(text: string): Promise<void> {
-    if (!this.response().write(text)) await this.waitFor(true)
+    if (!this.response().write(text)) this.needDrain = true
+    await this.drained()
   }
 
   /** Sends the last bytes and ends the response. */
@@ -118,14 +126,15 @@ export class ResponseSink implements ByteSink {
     this.response().end()
   }
 
-  private write(buffer: Buffer, length: number): boolean {
+  private write(buffer: Buffer, length: number): void {
     const res = this.res
     if (res === null || this.closed || res.destroyed) {
       this.pool.give(buffer)
       throw new ClientGone()
     }
     this.sent.push(buffer)
-    return res.write(length === buffer.length ? buffer : buffer.subarray(0, length), this.onWritten)
+    const chunk = length === buffer.length ? buffer : buffer.subarray(0, length)
+    if (!res.write(chunk, this.onWritten)) this.needDrain = true
   }
 
   /** The response, while it is open. */
@@ -135,12 +144,8 @@ export class ResponseSink implements ByteSink {
     return res
   }
 
-  /** Waits for `drain` (when the response asks for it), or for fewer buffers in flight. */
-  private async waitFor(drain: boolean): Promise<void> {
-    for (;;) {
-      const res = this.response()
-      if (drain ? !res.writableNeedDrain : this.sent.length < IN_FLIGHT) return
-      await new Promise<void>(this.setWake)
-    }
+  /** Waits for `drain` when a write asked for it. */
+  private async drained(): Promise<void> {
+    for (this.response(); this.needDrain; this.response()) await new Promise<void>(this.setWake)
   }
 }

@@ -70,7 +70,8 @@ export async function serveHandler(handler: Handler): Promise<Served> {
   )
 }
 
-async function listen(server: Server): Promise<Served> {
+/** Waits for `server` to listen; it is closed after the test. */
+export async function listen(server: Server): Promise<Served> {
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve)
     server.once('error', reject)

@@ -1,8 +1,18 @@
 import { get, type IncomingMessage, type ServerResponse } from 'node:http'
+import compression from 'compression'
+import express from 'express'
 import { Counter, Gauge, Registry, type RegistryContentType } from 'prom-client'
 import { describe, expect, it } from 'vitest'
 import { metricsHandler, registerMetrics } from '../src/index.ts'
-import { busyRegistry, fakeRegistry, HOSTILE, parse, serveApp, serveHandler } from './helpers.ts'
+import {
+  busyRegistry,
+  fakeRegistry,
+  HOSTILE,
+  listen,
+  parse,
+  serveApp,
+  serveHandler,
+} from './helpers.ts'
 
 const LONE = ['\uD800alone', 'end\uDC00', 'a\uDBFFb\uDFFFc\uD83D\uDE80', 'naïve ☕', 'x\n"\\']
 
@@ -141,6 +151,23 @@ describe('metricsHandler', () => {
     // And with plain concurrent fetches.
     const bodies = await Promise.all([1, 2, 3].map(async () => bodyOf(await app.get('/metrics'))))
     for (const body of bodies) expect(difference(body, expected)).toBe('')
+  })
+
+  it('streams through middleware that drops write callbacks (compression), gzipped', async () => {
+    const registry = await busyRegistry(3_000)
+    const register = new Registry()
+    registerMetrics(registry, { register })
+    const app = express()
+    // compression's res.write takes no callback: the handler must not wait for one.
+    app.use(compression({ threshold: 0 }))
+    app.get('/metrics', metricsHandler({ register }))
+    const served = await listen(app.listen(0, '127.0.0.1'))
+    for (let round = 0; round < 2; round++) {
+      const response = await served.get('/metrics')
+      expect(response.headers.get('content-encoding')).toBe('gzip')
+      // fetch inflates the body.
+      expect(difference(await bodyOf(response), await register.metrics())).toBe('')
+    }
   })
 
   it('answers HEAD with headers only, other methods 405 with Allow', async () => {
