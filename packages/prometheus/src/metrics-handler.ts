@@ -27,10 +27,11 @@ const REGISTER_METHODS = ['getMetricsAsArray', 'getSingleMetricAsString', 'metri
  * headers; any other method 405 with `Allow: GET, HEAD`), in the registry's content type
  * (Prometheus text or OpenMetrics). The text is byte for byte what `register.metrics()` returns,
  * but streamed: the families of {@link registerMetrics} are written byte by byte into a few
- * buffers of 64 KiB reused from scrape to scrape, each sent as a chunk of the response, so a
- * scrape of 10,000 breakers (8 MB of text) allocates a few hundred kilobytes instead of several
- * times its text. Other metrics are formatted by prom-client itself, one at a time. A client
- * that goes away mid-scrape stops the writing.
+ * buffers of 64 KiB reused from scrape to scrape, each sent as a chunk of the response (waiting
+ * for `drain` on backpressure), so a scrape of 10,000 breakers (8 MB of text) allocates under
+ * a megabyte of JS heap instead of several times its text. Other metrics are formatted by
+ * prom-client itself, one at a time. A client that goes away mid-scrape stops the writing.
+ * Each handler keeps its own buffers: make one per route, not one per request.
  * @throws {InvalidOptionsError} for a bad option.
  */
 export function metricsHandler(options?: MetricsHandlerOptions): MetricsHandler {
