@@ -11,6 +11,7 @@ import type { NextFunction, Request, Response } from 'express'
 import { sendBusy, sendOpen, sendTimeout } from './answers.ts'
 import { capturedError } from './capture-errors.ts'
 import type { ParsedOptions } from './parse-options.ts'
+import { type Slots, slotsOf } from './request-slots.ts'
 import type { Admission } from './route-hook.ts'
 import { routeKey } from './route-key.ts'
 import { checkedKey } from './safe-input.ts'
@@ -31,6 +32,9 @@ export class Exchange implements Admission {
     private readonly req: Request,
     private readonly res: Response,
     private readonly options: ParsedOptions,
+    // `res.locals`, read once by the middleware: each read on an Express response is a lookup
+    // V8 cannot cache (every response has a hidden class of its own).
+    private locals: Slots,
   ) {
     // Attached before any await: the response can end while the permit is being acquired (a
     // shared store answers asynchronously), and an event missed here would leak the permit and
@@ -46,6 +50,8 @@ export class Exchange implements Admission {
    * through when the route gives none.
    */
   admitOnRoute(proceed: NextFunction): void {
+    // Middleware in between may have replaced `res.locals`.
+    this.locals = slotsOf(this.res)
     const routed = routeKey(this.req)
     if (routed === undefined) proceed()
     else this.admit(routed, proceed)
@@ -61,7 +67,7 @@ export class Exchange implements Admission {
       proceed(error)
       return
     }
-    this.res.locals.circuitBreaker = breaker
+    ;(this.locals as Record<string, unknown>).circuitBreaker = breaker
     this.options.transitions?.watch(breaker)
     // A permit granted at once (the in-memory state always answers at once) goes straight on,
     // without a promise and a microtask per request.

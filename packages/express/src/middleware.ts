@@ -39,7 +39,7 @@ export function circuitBreaker(
       return
     }
     slots[seen] = true
-    const exchange = new Exchange(req, res, parsed)
+    const exchange = new Exchange(req, res, parsed, slots)
     let key: string | undefined
     try {
       key = keyNow(req, parsed)
