@@ -28,10 +28,13 @@ export function escapeLabelValue(value: string): string {
   return NEEDS_ESCAPE.test(text) ? text.replace(ESCAPED, escapeChar) : text
 }
 
-/** A sample value as the text format writes it (`NaN`, `+Inf`, `-Inf`, or the number). */
+/**
+ * A sample value as prom-client writes it (`Nan`, `+Inf`, `-Inf`, or the number), so that the
+ * lines written here and the line prom-client writes read alike.
+ */
 export function formatValue(value: number): string {
   if (Number.isFinite(value)) return `${value}`
-  if (Number.isNaN(value)) return 'NaN'
+  if (Number.isNaN(value)) return 'Nan'
   return value > 0 ? '+Inf' : '-Inf'
 }
 
