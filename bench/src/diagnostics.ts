@@ -66,6 +66,6 @@ export async function diagnosticsTable(config: BenchConfig): Promise<Table> {
     measured,
     'ns',
     measured[0],
-    `Without a subscriber a call reads one flag: the first row is table 1's execute. ${formatInt(received)} messages reached the subscribers.`,
+    `Without a subscriber a call reads one flag: the first row is the same call as table 1's execute. ${formatInt(received)} messages reached the subscribers.`,
   )
 }

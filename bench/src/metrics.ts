@@ -12,12 +12,14 @@
  *      for OpenTelemetry without span attributes) against one that is not: both read at scrape
  *      time, nothing is added to a call. Then with the duration histogram on, which makes
  *      every breaker of the process time its calls (its row is measured after, alone).
+ * 10c. A closed call with and without core's diagnostics_channel subscribers (diagnostics.ts).
  */
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics'
 import type { CircuitBreaker } from '@tripswitch/core'
 import { instrument } from '@tripswitch/opentelemetry'
 import { metricsHandler, registerMetrics } from '@tripswitch/prometheus'
 import { Registry } from 'prom-client'
+import { diagnosticsTable } from './diagnostics.ts'
 import {
   type BenchConfig,
   inProcessClock,
@@ -28,6 +30,7 @@ import {
   scaledOps,
 } from './harness.ts'
 import { manyBreakers, type ScrapeCost, scrapeCost, scrapeOverHttp } from './metrics-scrape.ts'
+import { sdkAloneCollection } from './otel-floor.ts'
 import {
   formatInt,
   formatNs,
@@ -97,12 +100,15 @@ async function openTelemetryCollection(count: number, rounds: number): Promise<S
 
 const mb = (bytes: number): string => (bytes / 1e6).toFixed(1)
 
-function scrapeTable(
-  handler: ScrapeCost[],
-  prometheus: ScrapeCost[],
-  otel: ScrapeCost[],
-  rounds: number,
-): Table {
+/** What each contender of table 10a cost, one entry per size. */
+interface ScrapeCosts {
+  readonly handler: ScrapeCost[]
+  readonly prometheus: ScrapeCost[]
+  readonly otel: ScrapeCost[]
+  readonly sdkAlone: ScrapeCost[]
+}
+
+function scrapeTable({ handler, prometheus, otel, sdkAlone }: ScrapeCosts, rounds: number): Table {
   const clock = inProcessClock() === 'cpu' ? 'CPU ms' : 'ms'
   const rows = SIZES.flatMap((count, i) => [
     [
@@ -123,6 +129,12 @@ function scrapeTable(
       mb(otel[i]!.bytes),
       `${formatInt(otel[i]!.size)} points`,
     ],
+    [
+      `OpenTelemetry SDK alone, the same points pre-made, ${formatInt(count)} breakers`,
+      sdkAlone[i]!.ms.toFixed(1),
+      mb(sdkAlone[i]!.bytes),
+      `${formatInt(sdkAlone[i]!.size)} points`,
+    ],
   ])
   return {
     title: `10a. One scrape of the breakers' metrics (median of ${rounds})`,
@@ -133,7 +145,8 @@ function scrapeTable(
       ' MB allocated: JS heap growth plus what GCs freed during the scrape, the returned text included. metricsHandler: a real server' +
       " on 127.0.0.1 and a client in this process discarding the body, both counted (the client's socket reads and HTTP parsing too);" +
       ' the text is written into reused buffers, sent as chunks. register.metrics() (information): prom-client copies the text twice' +
-      ' (a family, then the whole exposition), so it allocates at least three times its text.',
+      ' (a family, then the whole exposition), so it allocates at least three times its text.' +
+      " OpenTelemetry SDK alone: one batch callback observing as many points with attributes made beforehand, no Tripswitch: the SDK's own aggregation cost.",
   }
 }
 
@@ -181,20 +194,19 @@ export const metrics: Scenario = {
   title: 'metrics exporters: scrape and call cost',
   async run(config: BenchConfig) {
     const rounds = Math.max(3, Math.min(7, config.rounds))
-    const handler: ScrapeCost[] = []
-    const prometheus: ScrapeCost[] = []
-    const otel: ScrapeCost[] = []
+    const costs: ScrapeCosts = { handler: [], prometheus: [], otel: [], sdkAlone: [] }
     for (const count of SIZES) {
-      handler.push(await handlerScrape(count, rounds))
-      prometheus.push(await prometheusScrape(count, rounds))
-      otel.push(await openTelemetryCollection(count, rounds))
+      costs.handler.push(await handlerScrape(count, rounds))
+      costs.prometheus.push(await prometheusScrape(count, rounds))
+      costs.otel.push(await openTelemetryCollection(count, rounds))
+      costs.sdkAlone.push(await sdkAloneCollection(count, rounds))
     }
     const { samples, histogram } = await callCost(config)
     const ratio = pairedRatio(samples[1]!, samples[0]!)
-    const large = handler[SIZES.indexOf(10_000)]!
+    const large = costs.handler[SIZES.indexOf(10_000)]!
     return {
       tables: [
-        scrapeTable(handler, prometheus, otel, rounds),
+        scrapeTable(costs, rounds),
         timingTable(
           '10b. A closed call of an exported registry (values are read at scrape time)',
           samples,
@@ -202,6 +214,7 @@ export const metrics: Scenario = {
           samples[0],
           `With histogram: true, every breaker of the process times its calls: +${formatNs(histogram)} ns per call.`,
         ),
+        await diagnosticsTable(config),
       ],
       checks: [
         {
