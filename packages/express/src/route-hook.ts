@@ -64,10 +64,12 @@ export function deferToRoute(
  * response): the request then gets an accessor of its own.
  */
 function hookPrototype(req: Request, res: Response): boolean {
-  if ((req as { res?: unknown }).res !== res || Object.hasOwn(req, 'route')) return false
   const proto: unknown = Object.getPrototypeOf(req)
   if (typeof proto !== 'object' || proto === null) return false
+  // Hooked already: the app's requests never get an own `route` (the setter keeps it in a
+  // symbol slot), and Express sets `req.res` before any middleware runs. No lookups on `req`.
   if (hookedPrototypes.has(proto)) return true
+  if ((req as { res?: unknown }).res !== res || Object.hasOwn(req, 'route')) return false
   if (!Object.hasOwn(proto, 'app') || Object.hasOwn(proto, 'route')) return false
   Object.defineProperty(proto, 'route', PROTOTYPE_ROUTE)
   hookedPrototypes.add(proto)
