@@ -121,7 +121,7 @@ export class CircuitBreakerRegistry {
    * apply only when the breaker is created; an existing breaker keeps its own.
    */
   get(name: string, options?: BreakerDefaults): CircuitBreaker {
-    nonEmptyString(name, 'name')
+    // Only valid names are ever stored, so a hit needs no check: the name is checked on a miss.
     const existing = this.breakers.get(name)
     if (existing !== undefined) {
       // Most requests ask for the breaker they asked for last: it is already the newest.
@@ -132,6 +132,7 @@ export class CircuitBreakerRegistry {
       }
       return existing
     }
+    nonEmptyString(name, 'name')
     const own = options === undefined ? undefined : this.perBreaker(options)
     if (this.breakers.size >= this.maxBreakers && !this.evictOne()) return this.overflow(name)
     const breaker = new CircuitBreaker({ ...this.defaults, ...own, name })
