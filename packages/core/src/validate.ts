@@ -154,6 +154,28 @@ export function ownOptions(input: object, path = ''): Record<string, unknown> {
   return record
 }
 
+/**
+ * {@link ownOptions} without the keys in `omit`: what is left of an adapter's options once it
+ * took its own, for the breaker.
+ * @throws {InvalidOptionsError} for an own `__proto__` key.
+ */
+export function ownOptionsWithout(input: object, omit: readonly string[]): Record<string, unknown> {
+  const record = ownOptions(input)
+  for (const key of omit) delete record[key]
+  return record
+}
+
+/**
+ * `value` as a breaker key. A `key(request)` option is typed to return a string, but JavaScript
+ * callers and bugs return anything, and a request must never pass unguarded because of it.
+ * @throws {InvalidOptionsError} naming `key` when it is not a non-empty string of at most 256
+ *   characters (the rule for breaker names; the message quotes at most 100 characters).
+ */
+export function breakerKey(value: unknown): string {
+  nonEmptyString(value, 'key')
+  return value as string
+}
+
 /** `object[key]` when it is an own property of `object`, else undefined. */
 export function ownValue(object: object, key: string): unknown {
   return Object.hasOwn(object, key) ? (object as Record<string, unknown>)[key] : undefined
@@ -200,7 +222,9 @@ export const checks: {
   readonly rejectUnknownKeys: typeof rejectUnknownKeys
   readonly withoutUndefined: typeof withoutUndefined
   readonly ownOptions: typeof ownOptions
+  readonly ownOptionsWithout: typeof ownOptionsWithout
   readonly ownValue: typeof ownValue
+  readonly breakerKey: typeof breakerKey
 } = Object.freeze({
   positiveInteger,
   duration,
@@ -213,5 +237,7 @@ export const checks: {
   rejectUnknownKeys,
   withoutUndefined,
   ownOptions,
+  ownOptionsWithout,
   ownValue,
+  breakerKey,
 })

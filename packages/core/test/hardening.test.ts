@@ -538,3 +538,27 @@ describe('checks.ownOptions (the adapters’ own-property reading)', () => {
     }
   })
 })
+
+describe('checks.ownOptionsWithout and checks.breakerKey (adapter inputs)', () => {
+  it('leaves out the adapter’s own keys and still refuses an own __proto__', async () => {
+    const { checks } = await import('@tripswitch/core/adapter')
+    const rest = checks.ownOptionsWithout({ key: () => 'k', timeout: 5, onOpen: 1 }, [
+      'key',
+      'onOpen',
+    ])
+    expect(Object.getPrototypeOf(rest)).toBeNull()
+    expect(Object.keys(rest)).toEqual(['timeout'])
+    const smuggled = JSON.parse('{"key": 1, "__proto__": {"timeout": 1}}')
+    expect(invalid(() => checks.ownOptionsWithout(smuggled, ['key'])).option).toBe('__proto__')
+  })
+
+  it('takes a non-empty string of at most 256 characters as a key, names `key` otherwise', async () => {
+    const { checks } = await import('@tripswitch/core/adapter')
+    expect(checks.breakerKey('tenant-1')).toBe('tenant-1')
+    for (const bad of ['', 'x'.repeat(257), 42, null, undefined, { toString: () => 'k' }]) {
+      const error = invalid(() => checks.breakerKey(bad))
+      expect(error.option).toBe('key')
+      expect(error.message.length).toBeLessThan(400)
+    }
+  })
+})

@@ -6,7 +6,7 @@ import {
   type Outcome,
   type Permit,
 } from '@tripswitch/core'
-import { filterThrownError, inboundOutcome, schedule } from '@tripswitch/core/adapter'
+import { checks, filterThrownError, inboundOutcome, schedule } from '@tripswitch/core/adapter'
 import type { NextFunction, Request, Response } from 'express'
 import { sendBusy, sendOpen, sendTimeout } from './answers.ts'
 import { capturedError } from './capture-errors.ts'
@@ -14,7 +14,6 @@ import type { ParsedOptions } from './parse-options.ts'
 import { type Slots, slotsOf } from './request-slots.ts'
 import type { Admission } from './route-hook.ts'
 import { routeKey } from './route-key.ts'
-import { checkedKey } from './safe-input.ts'
 
 /**
  * One request under one middleware: acquire a permit, let the handler run, settle the permit
@@ -62,7 +61,7 @@ export class Exchange implements Admission {
     let breaker: CircuitBreaker
     try {
       // A route key can be too long (a mount path's parameter values are part of it).
-      breaker = this.options.registry.get(checkedKey(key), this.options.breakerOptions)
+      breaker = this.options.registry.get(checks.breakerKey(key), this.options.breakerOptions)
     } catch (error) {
       proceed(error)
       return

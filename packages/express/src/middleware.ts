@@ -1,4 +1,5 @@
 import type { CircuitBreakerRegistry } from '@tripswitch/core'
+import { checks } from '@tripswitch/core/adapter'
 import type { NextFunction, Request, RequestHandler, Response } from 'express'
 import { Exchange } from './exchange.ts'
 import type { CircuitBreakerMiddlewareOptions } from './options.ts'
@@ -6,7 +7,6 @@ import { type ParsedOptions, parseOptions } from './parse-options.ts'
 import { slotsOf } from './request-slots.ts'
 import { deferToRoute } from './route-hook.ts'
 import { routeKey } from './route-key.ts'
-import { checkedKey } from './safe-input.ts'
 
 /** The middleware returned by {@link circuitBreaker}. */
 export type CircuitBreakerMiddleware = RequestHandler & {
@@ -68,6 +68,6 @@ export function circuitBreaker(
 function keyNow(req: Request, parsed: ParsedOptions): string | undefined {
   if (parsed.name !== undefined) return parsed.name
   // Typed as a string, but written by users in JavaScript too: check what it really returned.
-  if (parsed.key !== undefined) return checkedKey(parsed.key(req) as unknown)
+  if (parsed.key !== undefined) return checks.breakerKey(parsed.key(req) as unknown)
   return routeKey(req)
 }

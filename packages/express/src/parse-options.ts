@@ -6,10 +6,9 @@ import {
   InvalidOptionsError,
   type StateStore,
 } from '@tripswitch/core'
-import { type HttpDetectError, resolveOptions } from '@tripswitch/core/adapter'
+import { checks, type HttpDetectError, resolveOptions } from '@tripswitch/core/adapter'
 import type { Request, Response } from 'express'
 import type { CircuitBreakerMiddlewareOptions, CircuitOpenHandler } from './options.ts'
-import { ownOptions } from './safe-input.ts'
 import { TransitionLog } from './transitions.ts'
 
 /** The middleware's options, validated and split into adapter and core parts. */
@@ -42,7 +41,7 @@ export function parseOptions(input: CircuitBreakerMiddlewareOptions = {}): Parse
     throw new InvalidOptionsError('options', 'an options object', input)
   }
   // Own properties only: a value set on Object.prototype is never an option.
-  const given = ownOptions(input) as CircuitBreakerMiddlewareOptions
+  const given = checks.ownOptions(input) as CircuitBreakerMiddlewareOptions
   const { registry, name, store, clock, key, detectError, onCircuitOpen, fallback } = given
   for (const option of FUNCTION_OPTIONS) {
     const value = given[option]
@@ -60,7 +59,7 @@ export function parseOptions(input: CircuitBreakerMiddlewareOptions = {}): Parse
   if (name !== undefined && key !== undefined) {
     throw new InvalidOptionsError('key', 'not given together with name (a fixed key)', key)
   }
-  const breakerOptions: BreakerDefaults = ownOptions(given, ADAPTER_OPTIONS)
+  const breakerOptions: BreakerDefaults = checks.ownOptionsWithout(given, ADAPTER_OPTIONS)
   const target = registryFor(registry, { name, store, clock }, breakerOptions)
   const onRefused = onCircuitOpen ?? fallback
   const transitions = transitionLog(given)

@@ -6,13 +6,12 @@ import {
   isCircuitOpenError,
   type Permit,
 } from '@tripswitch/core'
-import { Deadlines } from '@tripswitch/core/adapter'
+import { checks, Deadlines } from '@tripswitch/core/adapter'
 import type { FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify'
 import { prepareOpen, sendAnswer } from './answer.ts'
 import { Flight, type FlightTable } from './flight.ts'
 import { settleAll } from './lifecycle.ts'
 import type { PluginSettings } from './plugin-options.ts'
-import { checkedKey } from './safe-input.ts'
 import type { CircuitSettings } from './settings.ts'
 import type { TransitionLog } from './transitions.ts'
 
@@ -81,7 +80,8 @@ export class Circuit {
   private breaker(request?: FastifyRequest): CircuitBreaker {
     const key = this.settings.hooks.key
     // Typed as a string, but written by users in JavaScript too: check what it really returned.
-    const name = key !== undefined && request !== undefined ? checkedKey(key(request)) : this.name!
+    const name =
+      key !== undefined && request !== undefined ? checks.breakerKey(key(request)) : this.name!
     const breaker = this.context.settings.registry.get(name, this.settings.breaker)
     this.context.transitions?.watch(breaker)
     return breaker

@@ -1,7 +1,7 @@
 import { CircuitBreakerRegistry, defaultRegistry } from '@tripswitch/core'
+import { checks } from '@tripswitch/core/adapter'
 import { asWritten, expect, is, isOptionsObject, optional } from './check.ts'
 import { COMPAT_DEFAULTS, type FastifyCircuitBreakerOptions } from './options.ts'
-import { ownOptions } from './safe-input.ts'
 import { EMPTY_LAYER, type Layer, layerOf, settingsOf } from './settings.ts'
 
 /** The plugin's options, validated. */
@@ -29,7 +29,7 @@ export function resolvePluginOptions(
 ): PluginSettings {
   expect(isOptionsObject(input ?? {}), 'options', 'an options object', input)
   // Own properties only: a value set on Object.prototype is never an option.
-  const given = ownOptions(input ?? {}) as FastifyCircuitBreakerOptions
+  const given = checks.ownOptions(input ?? {}) as FastifyCircuitBreakerOptions
   const {
     timeoutErrorMessage,
     circuitOpenErrorMessage,

@@ -1,8 +1,7 @@
 import type { BreakerDefaults, Strategy } from '@tripswitch/core'
-import { resolveOptions, usedByStrategy } from '@tripswitch/core/adapter'
+import { checks, resolveOptions, usedByStrategy } from '@tripswitch/core/adapter'
 import { asWritten, expect, is, isOptionsObject, optional } from './check.ts'
 import { type CircuitBreakerRouteOptions, COMPAT_DEFAULTS } from './options.ts'
-import { ownOptions } from './safe-input.ts'
 
 /** The options of a circuit that are functions of this plugin, not of the core. */
 export type CircuitHooks = Pick<
@@ -54,14 +53,14 @@ export function layerOf(input: unknown, prefix: string): Layer {
   const path = prefix === '' ? 'options' : prefix.slice(0, -1)
   expect(isOptionsObject(input), path, 'an options object', input)
   // Own properties only: a value set on Object.prototype is never an option.
-  const given = asWritten(() => ownOptions(input as object), {}, prefix)
+  const given = asWritten(() => checks.ownOptions(input as object), {}, prefix)
   const { threshold, resetTimeout, name, onCircuitOpen, onTimeout, detectError, key } =
     given as CircuitBreakerRouteOptions
   const hooks: CircuitHooks = { onCircuitOpen, onTimeout, detectError, key }
   for (const hook of HOOK_NAMES)
     optional(hooks[hook], is.function, `${prefix}${hook}`, 'a function')
   const core: Record<string, unknown> = record()
-  for (const [option, value] of Object.entries(ownOptions(given, OWN_NAMES))) {
+  for (const [option, value] of Object.entries(checks.ownOptionsWithout(given, OWN_NAMES))) {
     const rule = 'left out: @tripswitch/fastify classifies replies (see detectError)'
     expect(value === undefined || !UNSUPPORTED.includes(option), `${prefix}${option}`, rule, value)
     if (value !== undefined) core[option] = value
