@@ -87,6 +87,24 @@ describe.each(expressVersions)('$version', ({ express, allowGetHead }) => {
       ).toEqual(['GET /api/users/:id', 'POST /api/users'])
     })
 
+    it('guards the routes of a mounted sub-app under the parent app.use', async () => {
+      const { registry } = fakeRegistry()
+      const sub = express()
+      sub.get('/items/:id', answerWith(500))
+      const app = express()
+      app.use(circuitBreaker({ registry, errorThreshold: 2 }))
+      app.use('/v1', sub)
+      app.get('/top', answerWith(200))
+      const served = await serve(app)
+
+      expect((await served.fetch('/top')).json).toEqual({ breaker: 'GET /top' })
+      expect((await served.fetch('/v1/items/1')).json).toEqual({ breaker: 'GET /v1/items/:id' })
+      expect(await statuses(served, '/v1/items/2', 3)).toEqual([500, 503, 503])
+      expect(registry.get('GET /v1/items/:id').state).toBe('open')
+      expect(registry.get('GET /top').state).toBe('closed')
+      expect((await served.fetch('/top')).json).toEqual({ breaker: 'GET /top' })
+    })
+
     it('keys routes of a router that uses the middleware itself', async () => {
       const { registry } = fakeRegistry()
       const shop = express.Router()
