@@ -41,7 +41,16 @@ async function main(): Promise<void> {
   const store =
     mode === 'memory'
       ? undefined
-      : new RedisStore({ client, prefix: `heap${process.pid}:`, pollInterval: 60_000 })
+      : // Heartbeats each second: a fleet write that failed under load (the entry is then
+        // marked stale) is rewritten within a second instead of at the next 60 s poll.
+        new RedisStore({
+          client,
+          prefix: `heap${process.pid}:`,
+          pollInterval: 1_000,
+          fleetTtlMs: 3_000,
+        })
+  // What went wrong, should a reading then time out.
+  if (mode === 'redis') store?.on('error', (error) => console.error('heap child store:', error))
   const registry = new CircuitBreakerRegistry({ ...(store && { store }), maxBreakers: 1_000 })
   // Every 1,000 names, wait for Redis to have answered them (replies arrive in order).
   const settle = () => (mode === 'redis' ? client.ping() : Promise.resolve())
@@ -57,7 +66,12 @@ async function main(): Promise<void> {
       if (members.length === held.size && members.every((m) => held.has(m))) return
       await new Promise((resolve) => setTimeout(resolve, 50))
     }
-    throw new Error('the fleet writes did not drain within 30 s')
+    const members = new Set(await client.smembers(key))
+    const missing = [...held].filter((name) => !members.has(name ?? '')).length
+    const extra = [...members].filter((name) => !held.has(name)).length
+    throw new Error(
+      `the fleet writes did not drain within 30 s: ${missing} missing, ${extra} extra`,
+    )
   }
   async function churn(from: number, names: number): Promise<void> {
     for (let i = from; i < from + names; i++) {
