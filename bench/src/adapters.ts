@@ -48,6 +48,7 @@ import {
   scaledOps,
 } from './harness.ts'
 import { appModule } from './nest.ts'
+import { ownCodeUs } from './own-code.ts'
 import {
   formatInt,
   formatRatio,
@@ -97,11 +98,14 @@ async function measureBoth(
   contenders: readonly Contender[],
   config: BenchConfig,
   ops: number,
-): Promise<Pick<Group, 'samples' | 'bytes'>> {
+): Promise<Pick<Group, 'samples' | 'bytes' | 'ownUs'>> {
   const samples = await measure(contenders, roundsOf(config, ops))
   // Bytes barely move between rounds: half the rounds are plenty.
   const bytes = await measureAllocation(contenders, Math.max(3, Math.ceil(config.rounds / 2)), ops)
-  return { samples, bytes }
+  // A profile wants more samples than a round has requests: four rounds' worth, once.
+  const ownUs: number[] = []
+  for (const contender of contenders) ownUs.push(await ownCodeUs(contender.run, ops * 4))
+  return { samples, bytes, ownUs }
 }
 
 /** Median over rounds of (contender − baseline) bytes per request, paired round by round. */
@@ -157,6 +161,8 @@ interface Group {
   readonly samples: Samples[]
   /** Bytes allocated per request, per row (same order as `samples`). */
   readonly bytes: AllocationSamples[]
+  /** µs per request in Tripswitch's own functions, per row (see own-code.ts). */
+  readonly ownUs: readonly number[]
   /**
    * Rows (by index) whose added time is checked against the target, each against its baseline
    * row: the bare app, or the framework's own pass-through where any middleware or interceptor
@@ -384,6 +390,7 @@ function groupTable(index: string, group: Group): Table {
       : formatRatio(median(s.nsPerOp.map((ns, round) => ns / bare!.nsPerOp[round]!))),
     formatInt(median(group.bytes[i]!.bytesPerOp)),
     i === 0 ? '' : signedInt(addedBytes(group.bytes[i]!, bareBytes!)),
+    formatUs(group.ownUs[i]! * 1000),
   ])
   const head = [
     'contender',
@@ -393,6 +400,7 @@ function groupTable(index: string, group: Group): Table {
     `vs ${bare!.name}`,
     'bytes/req',
     'added bytes',
+    'own code µs',
   ]
   const table = { title: `${index}. ${group.title}`, head, rows }
   return group.note === undefined ? table : { ...table, note: group.note }
@@ -431,7 +439,8 @@ export const adapters: Scenario = {
       ...tables[last]!,
       note:
         'added µs = median over rounds of the per-round difference against the first row (paired); no sockets in the loop.' +
-        ' bytes/req = heap allocated per request (v8.GCProfiler: heap growth plus what each GC freed), median over rounds; added bytes likewise paired. Steadier than µs under load; µs stays the checked figure.',
+        ' bytes/req = heap allocated per request (v8.GCProfiler: heap growth plus what each GC freed), median over rounds; added bytes likewise paired. Steadier than µs under load; µs stays the checked figure.' +
+        " own code µs = CPU time per request in Tripswitch's own functions, from a CPU profile (self time: not the builtins and framework code they cause to run; 0 for the rows without Tripswitch).",
     }
     return { tables, checks: groups.flatMap(groupChecks) }
   },
