@@ -109,12 +109,20 @@ describe.each(KINDS)('Redis Cluster (3 masters, 3 replicas) with %s', (kind) => 
     const hostile = ['<img src=x onerror=alert(1)>', 'lone \ud800', 'a{b}']
     for (const name of [...NAMES, ...hostile]) new CircuitBreaker({ name, store: a! })
     new CircuitBreaker({ name: NAMES[0]!, store: b! })
-    const onlyB = new CircuitBreaker({ ...BREAKER, name: 'only-b', store: b! })
+    // Open for a minute: a listing that lands late under load still reads it open.
+    const onlyB = new CircuitBreaker({
+      ...BREAKER,
+      recoveryTimeout: 60_000,
+      name: 'only-b',
+      store: b!,
+    })
     for (let i = 0; i < 3; i++) await onlyB.execute(fail).catch(() => {})
     await forceOpen(kind, group.prefix, 'ops-only')
-    // b's names travel on b's connections: listed once they landed (at most 3 s).
+    // b's name and its trip travel on b's connections, as separate writes: listed once both
+    // landed (at most 3 s).
+    const landed = () => listing.find((c) => c.name === 'only-b')?.state.state === 'open'
     let listing = await a!.fleet()
-    for (let i = 0; i < 300 && !listing.some((c) => c.name === 'only-b'); i++) {
+    for (let i = 0; i < 300 && !landed(); i++) {
       await new Promise((resolve) => setTimeout(resolve, 10))
       listing = await a!.fleet()
     }
