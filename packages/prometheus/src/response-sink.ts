@@ -31,20 +31,22 @@ export class ClientGone extends Error {
 
 /**
  * Sends the buffers of a {@link ByteWriter} to an HTTP response; reused response after
- * response. A buffer goes back to the pool only once its write callback fired: node:http and
- * net.Socket call it once the bytes were handed to the operating system (or dropped, the socket
- * being destroyed), and hold the buffer itself until then. A write that asks to (backpressure)
+ * response. A buffer goes back to the pool only once its own write callback fired: node:http
+ * and net.Socket call it once the bytes were handed to the operating system (or dropped, the
+ * socket being destroyed), and hold the buffer itself until then. Each write's callback names
+ * its own buffer, so what comes back does not depend on middleware calling callbacks in order,
+ * or all of them. A write that asks to (backpressure)
  * is followed by nothing before `drain`, which bounds what is in flight; the writing never waits
  * for a callback, as middleware wrapping `res.write` may drop it (compression does): a buffer
  * whose callback does not come is left to the garbage collector, and the next is a new one.
  * When the response closes first (the client went away), the waits end with
- * {@link ClientGone}. Its functions are made once: code optimized for a scrape never refers to
+ * {@link ClientGone}. Its listeners are made once: code optimized for a scrape never refers to
  * an object of that scrape only (V8 throws such code away when the object is collected).
  */
 export class ResponseSink implements ByteSink {
   private res: ServerResponse | null = null
-  /** Buffers handed to the response, in order: a stream calls write callbacks in order. */
-  private readonly sent: Buffer[] = []
+  /** Buffers handed to the response whose write callback has not fired yet. */
+  private readonly sent = new Set<Buffer>()
   private closed = false
   /** A write returned false: nothing more is written before `drain`. */
   private needDrain = false
@@ -64,11 +66,11 @@ export class ResponseSink implements ByteSink {
     this.closed = true
     this.onEvent()
   }
-  private readonly onWritten = (): void => {
-    const buffer = this.sent.shift()
-    if (buffer !== undefined) this.pool.give(buffer)
+  private written(buffer: Buffer): void {
+    if (!this.sent.delete(buffer)) return
+    this.pool.give(buffer)
     this.onEvent()
-    if (this.sent.length === 0 && this.idle !== null) {
+    if (this.sent.size === 0 && this.idle !== null) {
       const idle = this.idle
       this.idle = null
       idle()
@@ -99,7 +101,7 @@ export class ResponseSink implements ByteSink {
     this.res?.off('drain', this.onDrain)
     this.res = null
     if (buffer !== null) this.pool.give(buffer)
-    if (this.sent.length === 0) done()
+    if (this.sent.size === 0) done()
     else this.idle = done
   }
 
@@ -132,9 +134,9 @@ export class ResponseSink implements ByteSink {
       this.pool.give(buffer)
       throw new ClientGone()
     }
-    this.sent.push(buffer)
+    this.sent.add(buffer)
     const chunk = length === buffer.length ? buffer : buffer.subarray(0, length)
-    if (!res.write(chunk, this.onWritten)) this.needDrain = true
+    if (!res.write(chunk, () => this.written(buffer))) this.needDrain = true
   }
 
   /** The response, while it is open. */

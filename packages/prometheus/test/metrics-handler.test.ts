@@ -14,6 +14,9 @@ import {
   serveHandler,
 } from './helpers.ts'
 
+/** Time allowed a test that reads 10,000 breakers (ms): CI runs every project at once. */
+const HEAVY = 30_000
+
 const LONE = ['\uD800alone', 'end\uDC00', 'a\uDBFFb\uDFFFc\uD83D\uDE80', 'naïve ☕', 'x\n"\\']
 
 /** '' when `body` is the UTF-8 of `text`, else where they first differ. */
@@ -99,7 +102,7 @@ describe('metricsHandler', () => {
     })
   }
 
-  it('answers byte for byte for 10,000 breakers', async () => {
+  it('answers byte for byte for 10,000 breakers', { timeout: HEAVY }, async () => {
     const { registry } = fakeRegistry({ maxBreakers: 10_000 })
     for (let i = 0; i < 10_000; i++) registry.get(`route-${i}`)
     for (let i = 0; i < 10_000; i += 10) await registry.get(`route-${i}`).execute(() => 1)
@@ -129,7 +132,9 @@ describe('metricsHandler', () => {
     expect(scrape.labelValues('tripswitch_circuit_state', 'name')).toEqual(['idle-1', 'idle-2'])
   })
 
-  it('keeps concurrent scrapes apart, even when they wait for their clients mid-family', async () => {
+  it('keeps concurrent scrapes apart, even when they wait for their clients mid-family', {
+    timeout: HEAVY,
+  }, async () => {
     const registry = await busyRegistry(10_000)
     const register = new Registry()
     registerMetrics(registry, { register })
@@ -185,7 +190,9 @@ describe('metricsHandler', () => {
     }
   })
 
-  it('stops writing when the client goes away mid-scrape, and serves the next scrape whole', async () => {
+  it('stops writing when the client goes away mid-scrape, and serves the next scrape whole', {
+    timeout: HEAVY,
+  }, async () => {
     const { registry } = fakeRegistry({ maxBreakers: 10_000 })
     for (let i = 0; i < 10_000; i++) registry.get(`route-${i}`)
     const register = new Registry()
